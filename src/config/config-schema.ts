@@ -1,0 +1,89 @@
+// The configuration file's schema: every key the gateway reads, with its default (docs/configuration.md lists them).
+import { z } from 'zod';
+
+const providerSchema = z
+  .object({
+    type: z.enum(['openai-responses', 'chat-completions']),
+    base_url: z.string().url(),
+    /** May stay `${VAR}` when the variable is unset: the provider then answers a clear error when used. */
+    api_key: z.string().default(''),
+    quirks: z.enum(['xai', 'openrouter']).optional(),
+    /** Extra headers sent upstream with every request (OpenRouter's HTTP-Referer/X-Title, for instance). */
+    headers: z.record(z.string(), z.string()).default({}),
+    /** Upper bound on open sockets to this provider. */
+    max_connections: z.number().int().positive().default(256),
+    /** How long to wait for the upstream's response headers, and between body chunks. */
+    timeout_ms: z.number().int().positive().default(600_000),
+  })
+  .strict();
+
+const modelSchema = z
+  .object({
+    provider: z.string().min(1),
+    model: z.string().min(1),
+    /** Whether to ask for encrypted reasoning; by default OpenAI's o-series and gpt-5 family are reasoning models. */
+    reasoning: z.boolean().optional(),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(4000),
+        /** Largest request body accepted, in megabytes (Codex sends whole histories). */
+        body_limit_mb: z.number().positive().default(64),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 4000, body_limit_mb: 64 }),
+    database: z
+      .object({ url: z.string().default('sqlite:./data/junction.db') })
+      .strict()
+      .default({ url: 'sqlite:./data/junction.db' }),
+    keys: z
+      .array(z.object({ name: z.string().min(1), key: z.string() }).strict())
+      .default([])
+      .transform((keys) => keys.filter((k) => k.key !== '')),
+    providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'provider names are letters, digits, _ . -'), providerSchema).default({}),
+    models: z.record(z.string(), modelSchema).default({}),
+    limits: z
+      .object({
+        /** Ceiling on `max_output_tokens`; a larger value is lowered to it (with a log line), never sent upstream. */
+        max_output_tokens: z.number().int().positive().default(120_000),
+      })
+      .strict()
+      .default({ max_output_tokens: 120_000 }),
+    debug: z
+      .object({
+        /** Keep the raw request sent upstream and the raw body that came back, per response. */
+        upstream_exchanges: z.boolean().default(true),
+      })
+      .strict()
+      .default({ upstream_exchanges: true }),
+    logging: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .strict()
+      .default({ level: 'info' }),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    for (const [alias, model] of Object.entries(config.models)) {
+      if (!(model.provider in config.providers)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', alias, 'provider'],
+          message: `unknown provider "${model.provider}" (configured: ${Object.keys(config.providers).join(', ') || 'none'})`,
+        });
+      }
+    }
+    const names = new Set<string>();
+    for (const [i, key] of config.keys.entries()) {
+      if (names.has(key.name)) ctx.addIssue({ code: 'custom', path: ['keys', i, 'name'], message: `duplicate key name "${key.name}"` });
+      names.add(key.name);
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type ProviderConfig = z.infer<typeof providerSchema>;
+export type ModelConfig = z.infer<typeof modelSchema>;

@@ -1,0 +1,51 @@
+// Errors as typed values, turned into OpenAI's `{error:{message,type,param,code}}` body in one place.
+
+export type ErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'rate_limit_error'
+  | 'server_error'
+  | 'upstream_error'
+  | (string & {});
+
+export interface ErrorBody {
+  error: { message: string; type: ErrorType; param: string | null; code: string | null };
+}
+
+export class GatewayError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly type: ErrorType,
+    readonly code: string | null = null,
+    readonly param: string | null = null,
+    /** Headers to pass on (Retry-After from an upstream, for instance). */
+    readonly headers: Record<string, string> = {},
+    /** The upstream's own error body, passed on as-is when the error came from upstream. */
+    readonly upstreamBody?: unknown,
+  ) {
+    super(message);
+    this.name = 'GatewayError';
+  }
+
+  get retryable(): boolean {
+    return this.status === 408 || this.status === 409 || this.status === 429 || this.status >= 500;
+  }
+
+  toBody(): ErrorBody {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+}
+
+export const invalidRequest = (param: string | null, message: string, code: string | null = null) =>
+  new GatewayError(400, message, 'invalid_request_error', code, param);
+
+export const notFound = (message: string, code: string | null = null, param: string | null = null) =>
+  new GatewayError(404, message, 'invalid_request_error', code, param);
+
+export const unauthorized = (message: string) =>
+  new GatewayError(401, message, 'invalid_request_error', 'invalid_api_key');
+
+export const serverError = (message: string) => new GatewayError(500, message, 'server_error', 'server_error');

@@ -1,0 +1,179 @@
+// One run of POST /v1/responses: plan (validate, route, resolve state), then stream upstream through the sequencer to the store.
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { responseSkeleton, type SnapshotOverrides } from '../../transformers/response-snapshot.js';
+import type { ResponseItem, ResponseObject, ResponsesEvent } from '../../transformers/responses-types.js';
+import { Sequencer, type StreamFailure } from '../../transformers/sequencer.js';
+import type { Config } from '../config/config-schema.js';
+import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
+import type { Provider, UpstreamRun } from '../providers/provider.js';
+import type { ResponseWriter } from '../store/response-writer.js';
+import type { Database } from '../store/schema.js';
+import { newItemId, newResponseId } from './ids.js';
+import { parseCreateResponse, type CreateResponseBody } from './request-schema.js';
+import { resolveInput, type ResolvedInput } from './resolve-input.js';
+import { resolveModel, type ModelRoute } from './resolve-model.js';
+
+export interface PipelineDeps {
+  config: Config;
+  db: Kysely<Database>;
+  writer: ResponseWriter;
+  providers: Map<string, Provider>;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface ResponsePlan {
+  id: string;
+  owner: string;
+  body: CreateResponseBody;
+  route: ModelRoute;
+  provider: Provider;
+  input: ResolvedInput;
+  store: boolean;
+  stream: boolean;
+}
+
+const unixNow = () => Math.floor(Date.now() / 1000);
+
+/** Everything that can be refused before upstream is called: a bad body, an unknown model, a missing state id. */
+export async function planResponse(deps: PipelineDeps, owner: string, rawBody: unknown): Promise<ResponsePlan> {
+  const body = parseCreateResponse(rawBody);
+  if (body.previous_response_id && body.conversation) {
+    throw invalidRequest('conversation', "Mutually exclusive parameters: Ensure you are only providing one of: 'previous_response_id' or 'conversation'.", 'mutually_exclusive_parameters');
+  }
+  if (body.conversation) {
+    throw invalidRequest('conversation', 'Conversations are not supported by this gateway yet.', 'unsupported_parameter');
+  }
+  if (body.background) {
+    throw invalidRequest('background', 'Background responses are not supported by this gateway yet.', 'unsupported_parameter');
+  }
+  const route = resolveModel(body.model, deps.config);
+  const provider = deps.providers.get(route.provider);
+  if (!provider) throw new GatewayError(500, `Provider "${route.provider}" is not configured.`, 'server_error');
+  const input = await resolveInput(deps.db, owner, route.provider, body.input as string | ResponseItem[] | undefined, body.previous_response_id);
+  return { id: newResponseId(), owner, body, route, provider, input, store: body.store !== false, stream: body.stream === true };
+}
+
+/**
+ * Runs a plan. Yields the numbered events; returns the final response. Fails with a GatewayError (an HTTP
+ * error for the client) when upstream refuses or fails before any output, and then stores nothing.
+ */
+export async function* executeResponse(deps: PipelineDeps, plan: ResponsePlan, signal: AbortSignal): AsyncGenerator<ResponsesEvent, ResponseObject> {
+  const now = deps.now ?? unixNow;
+  const upstreamAbort = new AbortController();
+  const onAbort = () => upstreamAbort.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+
+  const overrides: SnapshotOverrides = {
+    id: plan.id,
+    previous_response_id: plan.body.previous_response_id ?? null,
+    store: plan.store,
+    background: false,
+  };
+  const sequencer = new Sequencer({
+    skeleton: responseSkeleton(plan.body, { createdAt: now(), model: plan.route.upstreamModel, overrides }),
+    overrides,
+    now,
+  });
+
+  let run: UpstreamRun | undefined;
+  let iterator: AsyncIterator<ResponsesEvent> | undefined;
+  let finished = false;
+  try {
+    run = await plan.provider.open({
+      request: plan.body,
+      upstreamModel: plan.route.upstreamModel,
+      input: plan.input.upstreamInput,
+      reasoningModel: plan.route.reasoning,
+      maxOutputTokensCeiling: deps.config.limits.max_output_tokens,
+      newItemId,
+      signal: upstreamAbort.signal,
+      captureExchange: plan.store && deps.config.debug.upstream_exchanges,
+    });
+    const warnings = [...plan.input.warnings, ...run.warnings];
+    if (warnings.length > 0) deps.logger.warn({ response_id: plan.id, provider: plan.provider.name, warnings }, 'request fields not carried upstream');
+
+    // Lifecycle events are held back until the first output: a failure before it is an HTTP error.
+    let held: ResponsesEvent[] | undefined = [];
+    iterator = run.events[Symbol.asyncIterator]();
+    while (!sequencer.done) {
+      let emitted: ResponsesEvent[];
+      try {
+        const next = await iterator.next();
+        emitted = next.done ? sequencer.end() : sequencer.push(next.value);
+      } catch (err) {
+        if (signal.aborted) throw err;
+        if (held && err instanceof GatewayError) throw err;
+        emitted = sequencer.fail(failureOf(err));
+      }
+      if (held) {
+        held.push(...emitted);
+        const first = held.find((e) => !Sequencer.isLifecycle(e));
+        if (!first) continue;
+        if (first.type === 'error') throw preOutputError({ code: String(first.code), message: String(first.message) });
+        if (first.type === 'response.failed') throw preOutputError(sequencer.response.error);
+        emitted = held;
+        held = undefined;
+      }
+      for (const event of emitted) {
+        if (isTerminal(event) && plan.store) await persist(deps, plan, sequencer, run, warnings);
+        yield event;
+      }
+    }
+    finished = true;
+    const response = sequencer.response;
+    if (!plan.stream && response.status === 'failed') throw preOutputError(response.error);
+    return response;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    if (finished && iterator) drainThenClose(iterator, upstreamAbort);
+    else upstreamAbort.abort();
+  }
+}
+
+async function persist(deps: PipelineDeps, plan: ResponsePlan, sequencer: Sequencer, run: UpstreamRun, warnings: ResponsePlan['input']['warnings']) {
+  await deps.writer.write({
+    owner: plan.owner,
+    provider: plan.provider.name,
+    upstreamId: sequencer.upstreamId,
+    previousResponseId: plan.body.previous_response_id ?? null,
+    response: sequencer.response,
+    input: plan.input.turnItems,
+    exchange:
+      plan.store && deps.config.debug.upstream_exchanges
+        ? { url: run.exchange.url, status: run.exchange.status, requestBody: run.exchange.requestBody, responseBody: run.exchange.responseBody(), warnings }
+        : undefined,
+  });
+}
+
+const isTerminal = (event: ResponsesEvent) =>
+  event.type === 'response.completed' || event.type === 'response.incomplete' || event.type === 'response.failed';
+
+function failureOf(err: unknown): StreamFailure {
+  if (err instanceof GatewayError) return { code: err.code ?? 'server_error', message: err.message };
+  return { code: 'server_error', message: `The upstream stream broke: ${(err as Error).message}` };
+}
+
+/** A response that failed before output, as the HTTP error a client would get from OpenAI. */
+function preOutputError(failure: { code: string; message: string } | null): GatewayError {
+  const code = failure?.code ?? 'server_error';
+  const message = failure?.message ?? 'The response failed.';
+  const status = /quota|rate_limit/.test(code) ? 429 : /^invalid|image|context_length|unsupported/.test(code) ? 400 : 500;
+  return new GatewayError(status, message, status === 429 ? code : status === 400 ? 'invalid_request_error' : 'server_error', code);
+}
+
+/** After the terminal event upstream usually has nothing left: read it out so the socket is reused, within bounds. */
+function drainThenClose(iterator: AsyncIterator<ResponsesEvent>, abort: AbortController): void {
+  const timer = setTimeout(() => abort.abort(), 1_000);
+  timer.unref();
+  void (async () => {
+    try {
+      for (let i = 0; i < 1_000; i++) if ((await iterator.next()).done) break;
+    } catch {
+      // The run is over; a broken tail changes nothing the client saw.
+    } finally {
+      clearTimeout(timer);
+    }
+  })();
+}

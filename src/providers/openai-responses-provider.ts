@@ -1,0 +1,53 @@
+// Native Responses providers (OpenAI, xAI): forward the request, pass upstream's events through.
+import { toResponsesBody } from '../../transformers/to-responses-body.js';
+import type { ResponsesEvent } from '../../transformers/responses-types.js';
+import type { ProviderConfig } from '../config/config-schema.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { Provider, UpstreamCall, UpstreamRun } from './provider.js';
+import { readSse, type SseCapture } from './read-sse.js';
+import { authorization, createUpstreamTarget, postJson, upstreamError } from './upstream-pool.js';
+
+export function createOpenAIResponsesProvider(name: string, config: ProviderConfig): Provider {
+  const target = createUpstreamTarget(config);
+  return {
+    name,
+    config,
+    async open(call: UpstreamCall): Promise<UpstreamRun> {
+      const headers = { ...config.headers, ...authorization(name, config) };
+      const { body, warnings } = toResponsesBody(call.request, {
+        upstreamModel: call.upstreamModel,
+        input: call.input,
+        quirks: config.quirks,
+        reasoningModel: call.reasoningModel,
+        maxOutputTokensCeiling: call.maxOutputTokensCeiling,
+      });
+      const requestBody = JSON.stringify(body);
+      const res = await postJson(target, '/responses', headers, requestBody, call.signal);
+      if (res.status < 200 || res.status > 299) throw await upstreamError(name, res);
+      const capture: SseCapture | undefined = call.captureExchange ? { raw: [] } : undefined;
+      return {
+        events: parseEvents(name, res.body, capture),
+        warnings,
+        exchange: { url: `${target.url}/responses`, status: res.status, requestBody, responseBody: () => capture?.raw.join('') ?? '' },
+      };
+    },
+    close: () => target.pool.close(),
+  };
+}
+
+async function* parseEvents(name: string, body: AsyncIterable<Uint8Array>, capture: SseCapture | undefined): AsyncGenerator<ResponsesEvent> {
+  for await (const message of readSse(body, capture)) {
+    if (message.data === '[DONE]') return;
+    let event: unknown;
+    try {
+      event = JSON.parse(message.data);
+    } catch {
+      throw new GatewayError(502, `Provider "${name}" sent an event that is not JSON: ${message.data.slice(0, 200)}`, 'upstream_error', 'invalid_upstream_event');
+    }
+    if (typeof event !== 'object' || event === null || Array.isArray(event)) continue;
+    const typed = event as ResponsesEvent;
+    // Older streams name the event only in the `event:` line.
+    if (typeof typed.type !== 'string') typed.type = message.event ?? 'message';
+    yield typed;
+  }
+}

@@ -1,0 +1,32 @@
+// What every provider adapter offers the pipeline: open one upstream run and yield Responses events.
+import type { ConversionWarning, JsonObject, ResponseItem, ResponsesEvent } from '../../transformers/responses-types.js';
+import type { ProviderConfig } from '../config/config-schema.js';
+
+export interface UpstreamCall {
+  /** The client's request body (validated), with everything the gateway does not read kept. */
+  request: JsonObject;
+  upstreamModel: string;
+  /** Resolved history plus this turn's input. */
+  input: string | ResponseItem[];
+  reasoningModel: boolean;
+  maxOutputTokensCeiling: number;
+  /** Mints item ids for converters that must invent them. */
+  newItemId: (prefix: 'msg' | 'rs' | 'fc') => string;
+  signal: AbortSignal;
+  captureExchange: boolean;
+}
+
+export interface UpstreamRun {
+  /** Responses events in order; the iterator ends when upstream's body ends. */
+  events: AsyncIterable<ResponsesEvent>;
+  warnings: ConversionWarning[];
+  exchange: { url: string; status: number; requestBody: string; responseBody: () => string };
+}
+
+export interface Provider {
+  readonly name: string;
+  readonly config: ProviderConfig;
+  /** Sends the request; throws a GatewayError (upstream status and message) when upstream refuses it. */
+  open(call: UpstreamCall): Promise<UpstreamRun>;
+  close(): Promise<void>;
+}

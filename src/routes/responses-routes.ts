@@ -1,0 +1,94 @@
+// /v1/responses: create (JSON or SSE), retrieve, delete, list input items; each id scoped to the caller's key.
+import { Hono } from 'hono';
+import type { HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { invalidRequest, notFound } from '../errors/gateway-error.js';
+import { executeResponse, planResponse, type PipelineDeps } from '../pipeline/run-response.js';
+import { deleteResponse, getResponse, listInputItems } from '../store/responses-repository.js';
+import type { ResponsesEvent } from '../../transformers/responses-types.js';
+import type { AuthVariables } from '../server/authenticate.js';
+import { startSse, writeEvents } from '../server/write-sse.js';
+import { listBody, parseListQuery, toListedItem } from './list-params.js';
+
+type Env = { Bindings: HttpBindings; Variables: AuthVariables };
+
+const responseNotFound = (id: string) => notFound(`No response found with id '${id}'.`, 'response_not_found', 'response_id');
+
+export function responsesRoutes(deps: PipelineDeps): Hono<Env> {
+  const app = new Hono<Env>();
+
+  app.post('/', async (c) => {
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      throw invalidRequest(null, 'We could not parse the JSON body of your request. Send a JSON object.', 'invalid_json');
+    }
+    const plan = await planResponse(deps, c.get('owner'), body);
+    const abort = new AbortController();
+    const run = executeResponse(deps, plan, abort.signal);
+
+    if (!plan.stream) {
+      const outgoing = c.env.outgoing;
+      outgoing.once('close', () => {
+        if (!outgoing.writableFinished) abort.abort();
+      });
+      let step = await run.next();
+      while (!step.done) step = await run.next();
+      return c.json(step.value);
+    }
+
+    // The first event decides between an HTTP error (thrown here, before any byte) and a stream.
+    const first = await run.next();
+    const res = c.env.outgoing;
+    res.once('close', () => abort.abort());
+    startSse(res);
+    void pump(res, first.done ? [] : [first.value], run);
+    return RESPONSE_ALREADY_SENT;
+  });
+
+  app.get('/:id', async (c) => {
+    const id = c.req.param('id');
+    if (c.req.query('stream') === 'true') {
+      throw invalidRequest('stream', 'Replaying a stored response as a stream needs background mode, which this gateway does not support yet.', 'unsupported_parameter');
+    }
+    const response = await getResponse(deps.db, c.get('owner'), id);
+    if (!response) throw responseNotFound(id);
+    return c.json(response);
+  });
+
+  app.delete('/:id', async (c) => {
+    const id = c.req.param('id');
+    if (!(await deleteResponse(deps.db, c.get('owner'), id))) throw responseNotFound(id);
+    return c.json({ id, object: 'response', deleted: true });
+  });
+
+  app.get('/:id/input_items', async (c) => {
+    const id = c.req.param('id');
+    const page = await listInputItems(deps.db, c.get('owner'), id, parseListQuery(c.req.query()));
+    if (!page) throw responseNotFound(id);
+    return c.json(listBody(page.items.map(toListedItem), page.hasMore));
+  });
+
+  return app;
+}
+
+/** Streams the run's events to the socket; coalesces the events of one tick into one write. */
+async function pump(res: HttpBindings['outgoing'], firstBatch: ResponsesEvent[], run: AsyncGenerator<ResponsesEvent>) {
+  try {
+    let batch = firstBatch;
+    for (;;) {
+      if (batch.length > 0 && !(await writeEvents(res, batch))) return;
+      const step = await run.next();
+      if (step.done) break;
+      batch = [step.value];
+    }
+    res.end();
+  } catch (err) {
+    // Failures after the first byte are already events in the stream (error + response.failed); what
+    // lands here is a broken socket or a store failure, and the client can only be cut off.
+    res.destroy(err as Error);
+  } finally {
+    await run.return(undefined as never).catch(() => undefined);
+  }
+}

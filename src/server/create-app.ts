@@ -1,0 +1,39 @@
+// Builds the HTTP app from its dependencies (config, store, providers): no globals, so tests build their own.
+import { Hono } from 'hono';
+import type { HttpBindings } from '@hono/node-server';
+import { bodyLimit } from 'hono/body-limit';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { PipelineDeps } from '../pipeline/run-response.js';
+import { modelsRoutes } from '../routes/models-routes.js';
+import { responsesRoutes } from '../routes/responses-routes.js';
+import { authenticate, type AuthVariables } from './authenticate.js';
+
+export function createApp(deps: PipelineDeps): Hono<{ Bindings: HttpBindings; Variables: AuthVariables }> {
+  const app = new Hono<{ Bindings: HttpBindings; Variables: AuthVariables }>();
+  const maxSize = Math.round(deps.config.server.body_limit_mb * 1024 * 1024);
+
+  app.use('/v1/*', authenticate(deps.config.keys));
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new GatewayError(413, `The request body is larger than ${deps.config.server.body_limit_mb} MB (server.body_limit_mb).`, 'invalid_request_error', 'request_too_large');
+      },
+    }),
+  );
+  app.route('/v1/responses', responsesRoutes(deps));
+  app.route('/v1/models', modelsRoutes(deps.config));
+
+  app.notFound((c) => c.json(new GatewayError(404, `Unknown endpoint: ${c.req.method} ${c.req.path}`, 'invalid_request_error', 'unknown_url').toBody(), 404));
+  app.onError((err, c) => {
+    if (err instanceof GatewayError) {
+      for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
+      if (err.status >= 500) deps.logger.warn({ status: err.status, code: err.code, err: err.message }, 'request failed');
+      return c.json(err.toBody(), err.status as 400);
+    }
+    deps.logger.error({ err }, 'unexpected error');
+    return c.json(new GatewayError(500, 'The gateway hit an unexpected error; it is in the gateway log.', 'server_error', 'server_error').toBody(), 500);
+  });
+  return app;
+}

@@ -1,0 +1,81 @@
+// Tracks each output item as its events arrive, so the stream can be checked, repaired and folded.
+import type { JsonObject, ResponseItem, ResponsesEvent } from './responses-types.js';
+
+interface TrackedPart extends JsonObject {
+  type: string;
+  text?: string;
+}
+
+export interface TrackedItem {
+  index: number;
+  item: ResponseItem;
+  /** content_index → part, for message items (output_text / refusal) and raw reasoning text. */
+  parts: Map<number, { part: TrackedPart; open: boolean; field: 'content' }>;
+  /** summary_index → summary part, for reasoning items. */
+  summaries: Map<number, { part: TrackedPart; open: boolean }>;
+  done: boolean;
+}
+
+/** Output items by `output_index`, in the order they were added. */
+export class OutputTracker {
+  private readonly items = new Map<number, TrackedItem>();
+  private readonly byId = new Map<string, TrackedItem>();
+
+  get size(): number {
+    return this.items.size;
+  }
+
+  get(index: number): TrackedItem | undefined {
+    return this.items.get(index);
+  }
+
+  /** The item an event belongs to: by output_index, else by item_id. */
+  find(event: ResponsesEvent): TrackedItem | undefined {
+    if (typeof event.output_index === 'number') {
+      const byIndex = this.items.get(event.output_index);
+      if (byIndex) return byIndex;
+    }
+    return typeof event.item_id === 'string' ? this.byId.get(event.item_id) : undefined;
+  }
+
+  nextIndex(): number {
+    let next = 0;
+    for (const index of this.items.keys()) next = Math.max(next, index + 1);
+    return next;
+  }
+
+  add(index: number, item: ResponseItem): TrackedItem {
+    const tracked: TrackedItem = { index, item: structuredClone(item), parts: new Map(), summaries: new Map(), done: false };
+    this.items.set(index, tracked);
+    if (typeof item.id === 'string') this.byId.set(item.id, tracked);
+    return tracked;
+  }
+
+  complete(tracked: TrackedItem, finalItem: ResponseItem): void {
+    tracked.item = finalItem;
+    tracked.done = true;
+    for (const part of tracked.parts.values()) part.open = false;
+    for (const summary of tracked.summaries.values()) summary.open = false;
+  }
+
+  open(): TrackedItem[] {
+    return [...this.items.values()].filter((t) => !t.done);
+  }
+
+  /** The folded output, in output_index order. */
+  output(): ResponseItem[] {
+    return [...this.items.values()].sort((a, b) => a.index - b.index).map((t) => (t.done ? t.item : foldItem(t, 'incomplete')));
+  }
+}
+
+/** The item as its deltas built it, for an item upstream never closed. */
+export function foldItem(tracked: TrackedItem, status: 'completed' | 'incomplete'): ResponseItem {
+  const item: ResponseItem = { ...tracked.item, status };
+  if (tracked.parts.size > 0) {
+    item.content = [...tracked.parts.entries()].sort(([a], [b]) => a - b).map(([, p]) => ({ ...p.part }));
+  }
+  if (tracked.summaries.size > 0) {
+    item.summary = [...tracked.summaries.entries()].sort(([a], [b]) => a - b).map(([, s]) => ({ ...s.part }));
+  }
+  return item;
+}

@@ -1,0 +1,122 @@
+// Builds the Response object the gateway shows: the request's echo, what upstream said, and the gateway's own fields.
+import type { JsonObject, ResponseItem, ResponseObject, ResponseStatus, ResponseUsage } from './responses-types.js';
+
+/** Fields the gateway owns whatever upstream says (its id, the client's chain, the client's store flag). */
+export interface SnapshotOverrides extends JsonObject {
+  id: string;
+  previous_response_id: string | null;
+  store: boolean;
+  background: boolean;
+}
+
+const REQUEST_ECHO_FIELDS = [
+  'instructions',
+  'max_output_tokens',
+  'max_tool_calls',
+  'metadata',
+  'parallel_tool_calls',
+  'prompt_cache_key',
+  'reasoning',
+  'safety_identifier',
+  'service_tier',
+  'temperature',
+  'text',
+  'tool_choice',
+  'tools',
+  'top_logprobs',
+  'top_p',
+  'truncation',
+  'user',
+] as const;
+
+/**
+ * The skeleton of a response before upstream said anything: OpenAI's defaults, overlaid with what the
+ * client asked for. Upstream snapshots are laid over it, so a thin echo (xAI's) still yields every field.
+ */
+export function responseSkeleton(request: JsonObject, init: { createdAt: number; model: string; overrides: SnapshotOverrides }): ResponseObject {
+  const skeleton: ResponseObject = {
+    id: init.overrides.id,
+    object: 'response',
+    created_at: init.createdAt,
+    status: 'in_progress',
+    background: false,
+    completed_at: null,
+    error: null,
+    incomplete_details: null,
+    instructions: null,
+    max_output_tokens: null,
+    max_tool_calls: null,
+    model: init.model,
+    output: [],
+    parallel_tool_calls: true,
+    previous_response_id: null,
+    prompt_cache_key: null,
+    reasoning: { effort: null, summary: null },
+    safety_identifier: null,
+    service_tier: 'auto',
+    store: true,
+    temperature: 1,
+    text: { format: { type: 'text' } },
+    tool_choice: 'auto',
+    tools: [],
+    top_logprobs: 0,
+    top_p: 1,
+    truncation: 'disabled',
+    usage: null,
+    user: null,
+    metadata: {},
+  };
+  for (const field of REQUEST_ECHO_FIELDS) {
+    const value = request[field];
+    if (value !== undefined && value !== null) skeleton[field] = value;
+  }
+  return Object.assign(skeleton, init.overrides);
+}
+
+/** Lays an upstream snapshot (full or partial) over the current object; output and the gateway's fields stay ours. */
+export function mergeSnapshot(
+  current: ResponseObject,
+  upstream: JsonObject | undefined,
+  overrides: SnapshotOverrides,
+  output: ResponseItem[],
+): ResponseObject {
+  const merged = { ...current } as ResponseObject;
+  if (upstream) {
+    for (const [key, value] of Object.entries(upstream)) {
+      if (key === 'id' || key === 'output' || value === undefined) continue;
+      merged[key] = value;
+    }
+  }
+  Object.assign(merged, overrides);
+  merged.output = output;
+  merged.object = 'response';
+  if (merged.usage) merged.usage = normalizeUsage(merged.usage);
+  return merged;
+}
+
+/** Sets what a final status implies: completed_at only when completed, usage details always present. */
+export function finalizeSnapshot(response: ResponseObject, status: ResponseStatus, now: number): ResponseObject {
+  response.status = status;
+  response.completed_at = status === 'completed' ? (typeof response.completed_at === 'number' ? response.completed_at : now) : null;
+  if (status !== 'failed') response.error = null;
+  if (status !== 'incomplete') response.incomplete_details = null;
+  return response;
+}
+
+/** Fills the detail objects that some upstreams omit, so every client can read them. */
+export function normalizeUsage(usage: JsonObject): ResponseUsage {
+  const input = (usage.input_tokens_details ?? {}) as JsonObject;
+  const output = (usage.output_tokens_details ?? {}) as JsonObject;
+  const inputTokens = numberOr(usage.input_tokens, 0);
+  const outputTokens = numberOr(usage.output_tokens, 0);
+  return {
+    ...usage,
+    input_tokens: inputTokens,
+    input_tokens_details: { ...input, cached_tokens: numberOr(input.cached_tokens, 0) },
+    output_tokens: outputTokens,
+    output_tokens_details: { ...output, reasoning_tokens: numberOr(output.reasoning_tokens, 0) },
+    total_tokens: numberOr(usage.total_tokens, inputTokens + outputTokens),
+  };
+}
+
+const numberOr = (value: unknown, fallback: number) => (typeof value === 'number' ? value : fallback);

@@ -1,0 +1,58 @@
+// The Responses API shapes that travel through the pipeline, typed only as far as the gateway reads them.
+// Everything else on these objects is kept as-is (an index signature), so nothing a provider sends is lost.
+
+export type JsonObject = { [key: string]: unknown };
+
+/** One output or input item (message, function_call, reasoning, web_search_call, …). */
+export interface ResponseItem extends JsonObject {
+  type: string;
+  id?: string;
+}
+
+/**
+ * One Responses stream event before the sequencer stamps `sequence_number`.
+ * Providers produce these (native ones pass upstream events through; the Chat Completions
+ * converter builds them); the sequencer numbers, repairs and folds them.
+ */
+export interface ResponsesEvent extends JsonObject {
+  type: string;
+  sequence_number?: number;
+}
+
+/** A warning from a pure converter: something the target could not carry, never silently dropped. */
+export interface ConversionWarning {
+  /** Dotted path of the request field, e.g. `tools[2]` or `reasoning.summary`. */
+  param: string;
+  message: string;
+}
+
+/** Token usage in the Responses shape. */
+export interface ResponseUsage extends JsonObject {
+  input_tokens: number;
+  input_tokens_details: { cached_tokens: number; [key: string]: unknown };
+  output_tokens: number;
+  output_tokens_details: { reasoning_tokens: number; [key: string]: unknown };
+  total_tokens: number;
+}
+
+export type ResponseStatus = 'queued' | 'in_progress' | 'completed' | 'failed' | 'cancelled' | 'incomplete';
+
+/** The Response object (what GET returns, what terminal events carry). */
+export interface ResponseObject extends JsonObject {
+  id: string;
+  object: 'response';
+  created_at: number;
+  status: ResponseStatus;
+  model: string;
+  output: ResponseItem[];
+  usage: ResponseUsage | null;
+  error: { code: string; message: string } | null;
+  incomplete_details: { reason: string } | null;
+}
+
+export const TERMINAL_EVENT_TYPES = ['response.completed', 'response.incomplete', 'response.failed'] as const;
+export type TerminalEventType = (typeof TERMINAL_EVENT_TYPES)[number];
+
+export function isTerminalEventType(type: string): type is TerminalEventType {
+  return type === 'response.completed' || type === 'response.incomplete' || type === 'response.failed';
+}

@@ -1,0 +1,398 @@
+// Turns any provider's events into one well-formed Responses stream: numbered, repaired, folded, one terminal event.
+import { OutputTracker, foldItem, type TrackedItem } from './output-tracker.js';
+import { finalizeSnapshot, mergeSnapshot, type SnapshotOverrides } from './response-snapshot.js';
+import {
+  isTerminalEventType,
+  type JsonObject,
+  type ResponseItem,
+  type ResponseObject,
+  type ResponsesEvent,
+  type TerminalEventType,
+} from './responses-types.js';
+
+export interface SequencerOptions {
+  /** The response as the gateway knows it before upstream speaks (see responseSkeleton). */
+  skeleton: ResponseObject;
+  overrides: SnapshotOverrides;
+  /** Unix seconds; passed in so that this module stays free of the clock. */
+  now: () => number;
+}
+
+export interface StreamFailure {
+  code: string;
+  message: string;
+  type?: string;
+}
+
+const STATUS_OF: Record<TerminalEventType, 'completed' | 'incomplete' | 'failed'> = {
+  'response.completed': 'completed',
+  'response.incomplete': 'incomplete',
+  'response.failed': 'failed',
+};
+
+/** Event types whose first arrival means the client has been shown output (the point of no HTTP error). */
+const LIFECYCLE = new Set(['response.created', 'response.in_progress', 'response.queued']);
+
+export class Sequencer {
+  private nextSequence = 0;
+  private started = false;
+  private terminalType: TerminalEventType | undefined;
+  private pendingError: StreamFailure | undefined;
+  private readonly tracker = new OutputTracker();
+  private current: ResponseObject;
+  /** The upstream's own response id, kept in the store for debugging. */
+  upstreamId: string | null = null;
+
+  constructor(private readonly options: SequencerOptions) {
+    this.current = options.skeleton;
+  }
+
+  /** The folded response: final once `done`. */
+  get response(): ResponseObject {
+    return this.current;
+  }
+
+  get done(): boolean {
+    return this.terminalType !== undefined;
+  }
+
+  static isLifecycle(event: ResponsesEvent): boolean {
+    return LIFECYCLE.has(event.type);
+  }
+
+  /** Takes one upstream event; returns the events to emit, stamped, in order. */
+  push(event: ResponsesEvent): ResponsesEvent[] {
+    if (this.terminalType) return [];
+    const out: ResponsesEvent[] = [];
+    if (!this.started) this.start(event, out);
+    this.reduce(event, out);
+    return out;
+  }
+
+  /** The upstream stream ended. Without a terminal event that is a failure, never a clean end. */
+  end(): ResponsesEvent[] {
+    if (this.terminalType) return [];
+    return this.fail(this.pendingError ?? { code: 'server_error', message: 'The upstream closed the stream before the response completed.' });
+  }
+
+  /** The run failed (upstream socket error, timeout, client-visible abort): error event, then response.failed. */
+  fail(failure: StreamFailure): ResponsesEvent[] {
+    if (this.terminalType) return [];
+    const out: ResponsesEvent[] = [];
+    if (!this.started) this.start({ type: 'error' }, out);
+    if (!this.pendingError) this.emit(out, errorEvent(failure));
+    this.pendingError ??= failure;
+    this.terminate('response.failed', undefined, out);
+    return out;
+  }
+
+  private start(first: ResponsesEvent, out: ResponsesEvent[]): void {
+    this.started = true;
+    if (first.type === 'response.created') return;
+    // Chat Completions providers (and odd upstreams) say nothing before their first output: the client still
+    // gets the lifecycle every SDK expects.
+    this.emit(out, { type: 'response.created', response: this.snapshot(undefined) });
+    this.emit(out, { type: 'response.in_progress', response: this.snapshot(undefined) });
+  }
+
+  private reduce(event: ResponsesEvent, out: ResponsesEvent[]): void {
+    const type = event.type;
+    if (LIFECYCLE.has(type)) return this.onLifecycle(event, out);
+    if (isTerminalEventType(type)) return this.terminate(type, event.response as JsonObject | undefined, out);
+    switch (type) {
+      case 'response.output_item.added':
+        return this.onItemAdded(event, out);
+      case 'response.output_item.done':
+        return this.onItemDone(event, out);
+      case 'response.content_part.added':
+        return this.onPartAdded(event, out);
+      case 'response.content_part.done':
+        return this.onPartDone(event, out);
+      case 'response.output_text.delta':
+      case 'response.refusal.delta':
+      case 'response.reasoning_text.delta':
+        return this.onPartDelta(event, out);
+      case 'response.output_text.done':
+      case 'response.refusal.done':
+      case 'response.reasoning_text.done':
+        return this.onPartTextDone(event, out);
+      case 'response.output_text.annotation.added':
+        return this.onAnnotation(event, out);
+      case 'response.reasoning_summary_part.added':
+        return this.onSummaryAdded(event, out);
+      case 'response.reasoning_summary_text.delta':
+        return this.onSummaryDelta(event, out);
+      case 'response.reasoning_summary_text.done':
+        return this.onSummaryTextDone(event, out);
+      case 'response.reasoning_summary_part.done':
+        return this.onSummaryDone(event, out);
+      case 'response.function_call_arguments.delta':
+      case 'response.custom_tool_call_input.delta':
+        return this.onArgumentsDelta(event, out);
+      case 'response.function_call_arguments.done':
+      case 'response.custom_tool_call_input.done':
+        return this.onArgumentsDone(event, out);
+      case 'error':
+        return this.onError(event, out);
+      default:
+        // Hosted-tool progress events and anything newer than this code: passed on untouched.
+        return this.emit(out, event);
+    }
+  }
+
+  private onLifecycle(event: ResponsesEvent, out: ResponsesEvent[]): void {
+    const upstream = event.response as JsonObject | undefined;
+    if (typeof upstream?.id === 'string') this.upstreamId ??= upstream.id;
+    if (event.type === 'response.created' && this.nextSequence > 0) return; // a second created is noise
+    const snapshot = this.snapshot(upstream);
+    if (typeof upstream?.status === 'string') snapshot.status = upstream.status as ResponseObject['status'];
+    this.current = snapshot;
+    event.response = snapshot;
+    this.emit(out, event);
+  }
+
+  private onItemAdded(event: ResponsesEvent, out: ResponsesEvent[]): void {
+    const index = typeof event.output_index === 'number' && !this.tracker.get(event.output_index) ? event.output_index : this.tracker.nextIndex();
+    event.output_index = index;
+    this.tracker.add(index, event.item as ResponseItem);
+    this.emit(out, event);
+  }
+
+  private onItemDone(event: ResponsesEvent, out: ResponsesEvent[]): void {
+    const item = event.item as ResponseItem;
+    const tracked = this.tracker.find(event) ?? this.openItem(event, out, item.type, item);
+    this.closeParts(tracked, out);
+    event.output_index = tracked.index;
+    this.tracker.complete(tracked, item);
+    this.emit(out, event);
+  }
+
+  private onPartAdded(event: ResponsesEvent, out: ResponsesEvent[]): void {
+    const tracked = this.tracker.find(event) ?? this.openItem(event, out, 'message');
+    const part = { ...(event.part as JsonObject) } as { type: string; text?: string };
+    tracked.parts.set(contentIndex(event), { part, open: true, field: 'content' });
+    this.emit(out, event);
+  }
+
+  private onPartDone(event: ResponsesEvent, out: ResponsesEvent[]): void {
+    const tracked = this.tracker.find(event);
+    const entry = tracked?.parts.get(contentIndex(event));
+    if (entry) {
+      entry.open = false;
+      entry.part = { ...(event.part as JsonObject) } as typeof entry.part;
+    }
+    this.emit(out, event);
+  }
+
+  private onPartDelta(event: ResponsesEvent, out: ResponsesEvent[]): void {
+    const entry = this.ensurePart(event, out);
+    const field = textField(entry.part.type);
+    entry.part[field] = String(entry.part[field] ?? '') + String(event.delta ?? '');
+    this.emit(out, event);
+  }
+
+  private onPartTextDone(event: ResponsesEvent, out: ResponsesEvent[]): void {
+    const entry = this.ensurePart(event, out);
+    const field = textField(entry.part.type);
+    const doneField = event.type === 'response.refusal.done' ? 'refusal' : 'text';
+    this.reconcile(event, doneField, String(entry.part[field] ?? ''), out);
+    entry.part[field] = String(event[doneField] ?? '');
+    this.emit(out, event);
+  }
+
+  private onAnnotation(event: ResponsesEvent, out: ResponsesEvent[]): void {
+    const entry = this.ensurePart(event, out);
+    const annotations = Array.isArray(entry.part.annotations) ? (entry.part.annotations as unknown[]) : [];
+    entry.part.annotations = [...annotations, event.annotation];
+    this.emit(out, event);
+  }
+
+  private onSummaryAdded(event: ResponsesEvent, out: ResponsesEvent[]): void {
+    const tracked = this.tracker.find(event) ?? this.openItem(event, out, 'reasoning');
+    tracked.summaries.set(summaryIndex(event), { part: { ...(event.part as JsonObject), type: 'summary_text' }, open: true });
+    this.emit(out, event);
+  }
+
+  private onSummaryDelta(event: ResponsesEvent, out: ResponsesEvent[]): void {
+    const entry = this.ensureSummary(event, out);
+    entry.part.text = String(entry.part.text ?? '') + String(event.delta ?? '');
+    this.emit(out, event);
+  }
+
+  private onSummaryTextDone(event: ResponsesEvent, out: ResponsesEvent[]): void {
+    const entry = this.ensureSummary(event, out);
+    this.reconcile(event, 'text', String(entry.part.text ?? ''), out);
+    entry.part.text = event.text as string;
+    this.emit(out, event);
+  }
+
+  private onSummaryDone(event: ResponsesEvent, out: ResponsesEvent[]): void {
+    const entry = this.ensureSummary(event, out);
+    entry.open = false;
+    this.emit(out, event);
+  }
+
+  private onArgumentsDelta(event: ResponsesEvent, out: ResponsesEvent[]): void {
+    const field = event.type === 'response.custom_tool_call_input.delta' ? 'input' : 'arguments';
+    const tracked = this.tracker.find(event) ?? this.openItem(event, out, field === 'input' ? 'custom_tool_call' : 'function_call');
+    tracked.item[field] = String(tracked.item[field] ?? '') + String(event.delta ?? '');
+    this.emit(out, event);
+  }
+
+  private onArgumentsDone(event: ResponsesEvent, out: ResponsesEvent[]): void {
+    const field = event.type === 'response.custom_tool_call_input.done' ? 'input' : 'arguments';
+    const tracked = this.tracker.find(event) ?? this.openItem(event, out, field === 'input' ? 'custom_tool_call' : 'function_call');
+    this.reconcile(event, field, String(tracked.item[field] ?? ''), out);
+    tracked.item[field] = event[field];
+    // Real upstreams leave `name` out of this event although the spec requires it; the item knows it.
+    if (field === 'arguments' && event.name === undefined && typeof tracked.item.name === 'string') event.name = tracked.item.name;
+    this.emit(out, event);
+  }
+
+  private onError(event: ResponsesEvent, out: ResponsesEvent[]): void {
+    const failure = readFailure(event);
+    this.pendingError = failure;
+    this.emit(out, errorEvent(failure));
+  }
+
+  /** Closes what is open, folds the output, and emits the one terminal event. */
+  private terminate(type: TerminalEventType, upstream: JsonObject | undefined, out: ResponsesEvent[]): void {
+    const status = STATUS_OF[type];
+    if (typeof upstream?.id === 'string') this.upstreamId ??= upstream.id;
+    for (const tracked of this.tracker.open()) {
+      this.closeParts(tracked, out);
+      const item = foldItem(tracked, status === 'completed' ? 'completed' : 'incomplete');
+      this.tracker.complete(tracked, item);
+      this.emit(out, { type: 'response.output_item.done', output_index: tracked.index, item });
+    }
+    const response = finalizeSnapshot(this.snapshot(upstream), status, this.options.now());
+    if (status === 'failed' && !response.error) {
+      response.error = this.pendingError
+        ? { code: this.pendingError.code, message: this.pendingError.message }
+        : { code: 'server_error', message: 'The response failed upstream.' };
+    }
+    this.current = response;
+    this.terminalType = type;
+    this.emit(out, { type, response });
+  }
+
+  private snapshot(upstream: JsonObject | undefined): ResponseObject {
+    return mergeSnapshot(this.current, upstream, this.options.overrides, this.tracker.output());
+  }
+
+  /** An event arrived for an item never announced: announce it, so clients can place the event. */
+  private openItem(event: ResponsesEvent, out: ResponsesEvent[], type: string, item?: ResponseItem): TrackedItem {
+    const index = typeof event.output_index === 'number' && !this.tracker.get(event.output_index) ? event.output_index : this.tracker.nextIndex();
+    const id = typeof event.item_id === 'string' ? event.item_id : item?.id;
+    const announced: ResponseItem = { ...emptyItem(type), ...(id ? { id } : {}), status: 'in_progress' };
+    if (item) for (const key of ['call_id', 'name', 'role'] as const) if (item[key] !== undefined) announced[key] = item[key];
+    const tracked = this.tracker.add(index, announced);
+    this.emit(out, { type: 'response.output_item.added', output_index: index, item: announced });
+    return tracked;
+  }
+
+  private ensurePart(event: ResponsesEvent, out: ResponsesEvent[]) {
+    const isReasoning = event.type.startsWith('response.reasoning_text');
+    const tracked = this.tracker.find(event) ?? this.openItem(event, out, isReasoning ? 'reasoning' : 'message');
+    const index = contentIndex(event);
+    let entry = tracked.parts.get(index);
+    if (!entry) {
+      const part = isReasoning
+        ? { type: 'reasoning_text', text: '' }
+        : event.type.startsWith('response.refusal')
+          ? { type: 'refusal', refusal: '' }
+          : { type: 'output_text', text: '', annotations: [], logprobs: [] };
+      entry = { part, open: true, field: 'content' as const };
+      tracked.parts.set(index, entry);
+      this.emit(out, { type: 'response.content_part.added', item_id: tracked.item.id, output_index: tracked.index, content_index: index, part: { ...part } });
+    }
+    return entry;
+  }
+
+  private ensureSummary(event: ResponsesEvent, out: ResponsesEvent[]) {
+    const tracked = this.tracker.find(event) ?? this.openItem(event, out, 'reasoning');
+    const index = summaryIndex(event);
+    let entry = tracked.summaries.get(index);
+    if (!entry) {
+      entry = { part: { type: 'summary_text', text: '' }, open: true };
+      tracked.summaries.set(index, entry);
+      this.emit(out, { type: 'response.reasoning_summary_part.added', item_id: tracked.item.id, output_index: tracked.index, summary_index: index, part: { type: 'summary_text', text: '' } });
+    }
+    return entry;
+  }
+
+  /** Closes an item's open parts with the events a client expects before output_item.done. */
+  private closeParts(tracked: TrackedItem, out: ResponsesEvent[]): void {
+    const base = { item_id: tracked.item.id, output_index: tracked.index };
+    for (const [index, entry] of tracked.parts) {
+      if (!entry.open) continue;
+      entry.open = false;
+      const part = entry.part;
+      if (part.type === 'output_text') this.emit(out, { type: 'response.output_text.done', ...base, content_index: index, text: part.text ?? '', logprobs: [] });
+      if (part.type === 'reasoning_text') this.emit(out, { type: 'response.reasoning_text.done', ...base, content_index: index, text: part.text ?? '' });
+      if (part.type === 'refusal') this.emit(out, { type: 'response.refusal.done', ...base, content_index: index, refusal: part.refusal ?? '' });
+      this.emit(out, { type: 'response.content_part.done', ...base, content_index: index, part: { ...part } });
+    }
+    for (const [index, entry] of tracked.summaries) {
+      if (!entry.open) continue;
+      entry.open = false;
+      this.emit(out, { type: 'response.reasoning_summary_text.done', ...base, summary_index: index, text: entry.part.text ?? '' });
+      this.emit(out, { type: 'response.reasoning_summary_part.done', ...base, summary_index: index, part: { ...entry.part } });
+    }
+  }
+
+  /**
+   * The deltas a client saw must add up to the `.done` text. Upstream text that runs ahead of its deltas
+   * is sent as one more delta; text that contradicts them is replaced by what the client already has.
+   */
+  private reconcile(event: ResponsesEvent, field: string, accumulated: string, out: ResponsesEvent[]): void {
+    const final = event[field];
+    if (typeof final !== 'string' || final === accumulated) return;
+    if (final.startsWith(accumulated)) {
+      const deltaType = event.type.replace(/\.done$/, '.delta');
+      const { [field]: _omit, sequence_number: _seq, type: _type, ...rest } = event;
+      this.emit(out, { type: deltaType, ...rest, delta: final.slice(accumulated.length) });
+    } else {
+      event[field] = accumulated;
+    }
+  }
+
+  private emit(out: ResponsesEvent[], event: ResponsesEvent): void {
+    event.sequence_number = this.nextSequence++;
+    out.push(event);
+  }
+}
+
+function emptyItem(type: string): ResponseItem {
+  switch (type) {
+    case 'message':
+      return { type, role: 'assistant', content: [] };
+    case 'reasoning':
+      return { type, summary: [] };
+    case 'function_call':
+      return { type, call_id: '', name: '', arguments: '' };
+    case 'custom_tool_call':
+      return { type, call_id: '', name: '', input: '' };
+    default:
+      return { type };
+  }
+}
+
+const textField = (partType: string) => (partType === 'refusal' ? 'refusal' : 'text');
+const contentIndex = (event: ResponsesEvent) => (typeof event.content_index === 'number' ? event.content_index : 0);
+const summaryIndex = (event: ResponsesEvent) => (typeof event.summary_index === 'number' ? event.summary_index : 0);
+
+/** Upstreams send the error event nested (`{error:{…}}`, OpenAI's wire) or flat (the spec); accept both. */
+function readFailure(event: ResponsesEvent): StreamFailure {
+  const nested = (event.error ?? {}) as JsonObject;
+  const code = nested.code ?? event.code ?? nested.type ?? 'server_error';
+  const message = nested.message ?? event.message ?? 'The upstream reported an error.';
+  const type = nested.type ?? event.error_type;
+  return { code: String(code), message: String(message), ...(typeof type === 'string' ? { type } : {}) };
+}
+
+/** Both shapes at once: the spec's flat fields and the nested object OpenAI actually sends. */
+function errorEvent(failure: StreamFailure): ResponsesEvent {
+  const error = { type: failure.type ?? failure.code, code: failure.code, message: failure.message, param: null };
+  return { type: 'error', code: failure.code, message: failure.message, param: null, error };
+}
