@@ -80,8 +80,11 @@ export class Sequencer {
     if (this.terminalType) return [];
     const out: ResponsesEvent[] = [];
     if (!this.started) this.start({ type: 'error' }, out);
-    if (!this.pendingError) this.emit(out, errorEvent(failure));
-    this.pendingError ??= failure;
+    if (!this.pendingError) {
+      this.closeItems('incomplete', out);
+      this.emit(out, errorEvent(failure));
+      this.pendingError = failure;
+    }
     this.terminate('response.failed', undefined, out);
     return out;
   }
@@ -251,6 +254,8 @@ export class Sequencer {
 
   private onError(event: ResponsesEvent, out: ResponsesEvent[]): void {
     const failure = readFailure(event);
+    // Open items are closed first, so that `error` stands right before its `response.failed`.
+    this.closeItems('incomplete', out);
     this.pendingError = failure;
     this.emit(out, errorEvent(failure));
   }
@@ -259,13 +264,10 @@ export class Sequencer {
   private terminate(type: TerminalEventType, upstream: JsonObject | undefined, out: ResponsesEvent[]): void {
     const status = STATUS_OF[type];
     if (typeof upstream?.id === 'string') this.upstreamId ??= upstream.id;
-    for (const tracked of this.tracker.open()) {
-      this.closeParts(tracked, out);
-      const item = foldItem(tracked, status === 'completed' ? 'completed' : 'incomplete');
-      this.tracker.complete(tracked, item);
-      this.emit(out, { type: 'response.output_item.done', output_index: tracked.index, item });
-    }
+    this.closeItems(status === 'completed' ? 'completed' : 'incomplete', out);
     const response = finalizeSnapshot(this.snapshot(upstream), status, this.options.now());
+    // Upstream's own final items win when they are the items streamed (OpenAI re-encrypts reasoning there).
+    if (sameItems(upstream?.output, response.output)) response.output = upstream!.output as ResponseItem[];
     if (status === 'failed' && !response.error) {
       response.error = this.pendingError
         ? { code: this.pendingError.code, message: this.pendingError.message }
@@ -274,6 +276,15 @@ export class Sequencer {
     this.current = response;
     this.terminalType = type;
     this.emit(out, { type, response });
+  }
+
+  private closeItems(status: 'completed' | 'incomplete', out: ResponsesEvent[]): void {
+    for (const tracked of this.tracker.open()) {
+      this.closeParts(tracked, out);
+      const item = foldItem(tracked, status);
+      this.tracker.complete(tracked, item);
+      this.emit(out, { type: 'response.output_item.done', output_index: tracked.index, item });
+    }
   }
 
   private snapshot(upstream: JsonObject | undefined): ResponseObject {
@@ -361,6 +372,11 @@ export class Sequencer {
     event.sequence_number = this.nextSequence++;
     out.push(event);
   }
+}
+
+function sameItems(upstream: unknown, folded: ResponseItem[]): boolean {
+  if (!Array.isArray(upstream) || upstream.length !== folded.length || folded.length === 0) return false;
+  return upstream.every((item: JsonObject, i) => item?.id === folded[i]!.id && item?.type === folded[i]!.type);
 }
 
 function emptyItem(type: string): ResponseItem {

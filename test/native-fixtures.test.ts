@@ -1,0 +1,114 @@
+// Every recorded OpenAI/xAI Responses stream, replayed through the gateway: well-formed stream, same object everywhere.
+import { readdirSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createParser } from 'eventsource-parser';
+import type { JsonObject } from '../transformers/responses-types.js';
+import { getJson, postResponses } from './support/gateway-client.js';
+import { fixturePath, fixtureReply, startMockUpstream, type MockUpstream } from './support/mock-upstream.js';
+import { streamViolations } from './support/stream-invariants.js';
+import { startTestGateway, type TestGateway } from './support/test-gateway.js';
+
+const NATIVE = [
+  ...readdirSync(fixturePath('openai'))
+    .filter((f) => f.endsWith('.sse') && !f.startsWith('chat-'))
+    .map((f) => ({ file: `openai/${f}`, model: 'gpt-4o' })),
+  ...readdirSync(fixturePath('xai'))
+    .filter((f) => f.endsWith('.sse'))
+    .map((f) => ({ file: `xai/${f}`, model: 'grok-code-fast-1' })),
+  // OpenRouter's own Responses endpoint (data-only framing, ends with [DONE]) speaks the same protocol.
+  { file: 'openrouter/responses-reasoning-text.sse', model: 'gpt-4o' },
+];
+
+/** The upstream's own terminal response, read from the recording. */
+function recordedTerminal(file: string): JsonObject | undefined {
+  let terminal: JsonObject | undefined;
+  const parser = createParser({
+    onEvent(e) {
+      if (e.data === '[DONE]') return;
+      const data = JSON.parse(e.data) as JsonObject;
+      const type = (data.type as string | undefined) ?? e.event;
+      if (type === 'response.completed' || type === 'response.incomplete' || type === 'response.failed') terminal = data.response as JsonObject;
+    },
+  });
+  parser.feed(readFileSync(fixturePath(file), 'utf8'));
+  return terminal;
+}
+
+const withoutIds = (items: unknown) => (items as JsonObject[]).map(({ id: _id, ...rest }) => rest);
+
+let upstream: MockUpstream;
+let gateway: TestGateway;
+
+beforeAll(async () => {
+  upstream = await startMockUpstream();
+  gateway = await startTestGateway(upstream.url);
+});
+afterAll(async () => {
+  await gateway.close();
+  await upstream.close();
+});
+
+describe.each(NATIVE.filter((f) => !f.file.includes('error-event')))('replaying $file', ({ file, model }) => {
+  it('streams a complete, numbered stream whose final object is what GET returns', async () => {
+    upstream.reply('/v1/responses', fixtureReply(file, { chunkSize: 997 }));
+    const result = await postResponses(gateway.url, { model, input: 'replay', stream: true });
+
+    expect(result.status).toBe(200);
+    expect(streamViolations(result.events)).toEqual([]);
+    expect(result.names).toEqual(result.events.map((e) => e.type));
+    const final = result.events.at(-1)!.response as JsonObject;
+    expect(final.id).toMatch(/^resp_[0-9a-f]{48}$/);
+
+    const stored = await getJson(gateway.url, `/v1/responses/${String(final.id)}`);
+    expect(stored.status).toBe(200);
+    expect(stored.json).toEqual(final);
+
+    const recorded = recordedTerminal(file);
+    if (recorded) {
+      expect(final.status).toBe(recorded.status);
+      // OpenRouter's own Responses endpoint renames its temporary item ids between events and its final object.
+      const ids = file.startsWith('openrouter/') ? withoutIds : (items: unknown) => items;
+      expect(ids(final.output)).toEqual(ids(recorded.output));
+      expect(final.usage).toMatchObject(recorded.usage as JsonObject);
+    }
+  });
+
+  it('answers the non-streaming call with the same folded object it stores', async () => {
+    upstream.reply('/v1/responses', fixtureReply(file));
+    const result = await postResponses(gateway.url, { model, input: 'replay' });
+    expect(result.status).toBe(200);
+    const stored = await getJson(gateway.url, `/v1/responses/${String(result.json!.id)}`);
+    expect(stored.json).toEqual(result.json);
+    const sent = upstream.received.at(-1)!.json;
+    expect(sent.stream).toBe(true);
+  });
+});
+
+describe('an upstream error event before any output', () => {
+  it('becomes an HTTP error with the upstream code, even for a streaming request, and stores nothing', async () => {
+    upstream.reply('/v1/responses', fixtureReply('openai/error-event-insufficient-quota.sse'));
+    const result = await postResponses(gateway.url, { model: 'gpt-5-nano', input: 'hi', stream: true });
+    expect(result.status).toBe(429);
+    expect(result.json).toEqual({
+      error: expect.objectContaining({ code: 'insufficient_quota', message: expect.stringContaining('exceeded your current quota') }),
+    });
+  });
+});
+
+describe('an upstream that closes mid-stream (a truncated real recording)', () => {
+  it('ends in error + response.failed, never a clean end, and closes every open item', async () => {
+    const bytes = readFileSync(fixturePath('openai/text-with-conversation.sse'), 'utf8');
+    const cut = bytes.slice(0, bytes.indexOf('event: response.output_text.done'));
+    upstream.reply('/v1/responses', { body: cut, contentType: 'text/event-stream' });
+    const result = await postResponses(gateway.url, { model: 'gpt-4o', input: 'hi', stream: true });
+    expect(streamViolations(result.events)).toEqual([]);
+    const last = result.events.at(-1)!;
+    expect(last.type).toBe('response.failed');
+    expect(result.events.at(-2)!.type).toBe('error');
+    const response = last.response as JsonObject;
+    expect(response.status).toBe('failed');
+    expect((response.output as JsonObject[])[0]!.status).toBe('incomplete');
+    const stored = await getJson(gateway.url, `/v1/responses/${String(response.id)}`);
+    expect(stored.json).toEqual(response);
+  });
+});

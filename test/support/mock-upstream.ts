@@ -1,0 +1,103 @@
+// A mock upstream at the network edge: replays recorded fixture bytes over real HTTP and records what it received.
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { sharedDir } from './openapi-validator.js';
+
+export interface Reply {
+  status?: number;
+  contentType?: string;
+  headers?: Record<string, string>;
+  body: string | Buffer;
+  /** Split the body into pieces of this many bytes, so the gateway's SSE parser sees lines cut anywhere. */
+  chunkSize?: number;
+}
+
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+  json: Record<string, unknown>;
+}
+
+export interface MockUpstream {
+  url: string;
+  received: ReceivedRequest[];
+  /** Queues replies for a path (e.g. `/v1/responses`), served in order. */
+  reply(path: string, ...replies: Reply[]): void;
+  /** Sockets with a request in flight (idle keep-alive sockets are not counted). */
+  activeRequests(): number;
+  close(): Promise<void>;
+}
+
+export function fixturePath(relative: string): string {
+  return join(sharedDir(), 'fixtures', relative);
+}
+
+/** A recorded fixture as a reply: `.sse` as an event stream, `.json` as a JSON body with the given status. */
+export function fixtureReply(relative: string, options: { status?: number; chunkSize?: number; headers?: Record<string, string> } = {}): Reply {
+  const body = readFileSync(fixturePath(relative));
+  const sse = relative.endsWith('.sse');
+  return { body, status: options.status ?? 200, contentType: sse ? 'text/event-stream' : 'application/json', chunkSize: options.chunkSize, headers: options.headers };
+}
+
+export async function startMockUpstream(): Promise<MockUpstream> {
+  const queues = new Map<string, Reply[]>();
+  const received: ReceivedRequest[] = [];
+  let active = 0;
+
+  const server: Server = createServer((req, res) => {
+    active++;
+    res.once('close', () => active--);
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      let json: Record<string, unknown> = {};
+      try {
+        json = body ? (JSON.parse(body) as Record<string, unknown>) : {};
+      } catch {
+        json = {};
+      }
+      const path = (req.url ?? '/').split('?')[0]!;
+      received.push({ method: req.method ?? 'GET', path, headers: req.headers, body, json });
+      const reply = queues.get(path)?.shift();
+      if (!reply) {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: `mock upstream: no reply queued for ${path}`, type: 'server_error' } }));
+        return;
+      }
+      res.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'application/json', ...reply.headers });
+      const bytes = Buffer.isBuffer(reply.body) ? reply.body : Buffer.from(reply.body);
+      if (!reply.chunkSize) {
+        res.end(bytes);
+        return;
+      }
+      let offset = 0;
+      const writeNext = () => {
+        if (offset >= bytes.length) return void res.end();
+        res.write(bytes.subarray(offset, offset + reply.chunkSize!));
+        offset += reply.chunkSize!;
+        setImmediate(writeNext);
+      };
+      writeNext();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    received,
+    reply(path, ...replies) {
+      queues.set(path, [...(queues.get(path) ?? []), ...replies]);
+    },
+    activeRequests: () => active,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
