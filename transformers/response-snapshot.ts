@@ -42,6 +42,7 @@ export function responseSkeleton(request: JsonObject, init: { createdAt: number;
     background: false,
     completed_at: null,
     error: null,
+    frequency_penalty: 0,
     incomplete_details: null,
     instructions: null,
     max_output_tokens: null,
@@ -49,6 +50,7 @@ export function responseSkeleton(request: JsonObject, init: { createdAt: number;
     model: init.model,
     output: [],
     parallel_tool_calls: true,
+    presence_penalty: 0,
     previous_response_id: null,
     prompt_cache_key: null,
     reasoning: { effort: null, summary: null },
@@ -63,7 +65,6 @@ export function responseSkeleton(request: JsonObject, init: { createdAt: number;
     top_p: 1,
     truncation: 'disabled',
     usage: null,
-    user: null,
     metadata: {},
   };
   for (const field of REQUEST_ECHO_FIELDS) {
@@ -90,6 +91,8 @@ export function mergeSnapshot(
   Object.assign(merged, overrides);
   merged.output = output;
   merged.object = 'response';
+  // OpenAI echoes `user: null`, which its own spec does not allow; absent says the same thing.
+  if (merged.user === null) delete merged.user;
   if (merged.usage) merged.usage = normalizeUsage(merged.usage);
   return merged;
 }
@@ -112,7 +115,7 @@ export function normalizeUsage(usage: JsonObject): ResponseUsage {
   return {
     ...usage,
     input_tokens: inputTokens,
-    input_tokens_details: { ...input, cached_tokens: numberOr(input.cached_tokens, 0) },
+    input_tokens_details: { ...input, cached_tokens: numberOr(input.cached_tokens, 0), cache_write_tokens: numberOr(input.cache_write_tokens, 0) },
     output_tokens: outputTokens,
     output_tokens_details: { ...output, reasoning_tokens: numberOr(output.reasoning_tokens, 0) },
     total_tokens: numberOr(usage.total_tokens, inputTokens + outputTokens),

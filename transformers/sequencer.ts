@@ -163,6 +163,7 @@ export class Sequencer {
 
   private onItemDone(event: ResponsesEvent, out: ResponsesEvent[]): void {
     const item = event.item as ResponseItem;
+    if (item.type === 'message' && Array.isArray(item.content)) for (const part of item.content as JsonObject[]) withLogprobs(part);
     const tracked = this.tracker.find(event) ?? this.openItem(event, out, item.type, item);
     this.closeParts(tracked, out);
     event.output_index = tracked.index;
@@ -172,6 +173,7 @@ export class Sequencer {
 
   private onPartAdded(event: ResponsesEvent, out: ResponsesEvent[]): void {
     const tracked = this.tracker.find(event) ?? this.openItem(event, out, 'message');
+    withLogprobs(event.part as JsonObject);
     const part = { ...(event.part as JsonObject) } as { type: string; text?: string };
     tracked.parts.set(contentIndex(event), { part, open: true, field: 'content' });
     this.emit(out, event);
@@ -180,6 +182,7 @@ export class Sequencer {
   private onPartDone(event: ResponsesEvent, out: ResponsesEvent[]): void {
     const tracked = this.tracker.find(event);
     const entry = tracked?.parts.get(contentIndex(event));
+    withLogprobs(event.part as JsonObject);
     if (entry) {
       entry.open = false;
       entry.part = { ...(event.part as JsonObject) } as typeof entry.part;
@@ -190,6 +193,7 @@ export class Sequencer {
   private onPartDelta(event: ResponsesEvent, out: ResponsesEvent[]): void {
     const entry = this.ensurePart(event, out);
     const field = textField(entry.part.type);
+    if (event.type === 'response.output_text.delta') event.logprobs ??= [];
     entry.part[field] = String(entry.part[field] ?? '') + String(event.delta ?? '');
     this.emit(out, event);
   }
@@ -198,6 +202,7 @@ export class Sequencer {
     const entry = this.ensurePart(event, out);
     const field = textField(entry.part.type);
     const doneField = event.type === 'response.refusal.done' ? 'refusal' : 'text';
+    if (event.type === 'response.output_text.done') event.logprobs ??= [];
     this.reconcile(event, doneField, String(entry.part[field] ?? ''), out);
     entry.part[field] = String(event[doneField] ?? '');
     this.emit(out, event);
@@ -268,6 +273,7 @@ export class Sequencer {
     const response = finalizeSnapshot(this.snapshot(upstream), status, this.options.now());
     // Upstream's own final items win when they are the items streamed (OpenAI re-encrypts reasoning there).
     if (sameItems(upstream?.output, response.output)) response.output = upstream!.output as ResponseItem[];
+    for (const item of response.output) if (item.type === 'message' && Array.isArray(item.content)) for (const part of item.content as JsonObject[]) withLogprobs(part);
     if (status === 'failed' && !response.error) {
       response.error = this.pendingError
         ? { code: this.pendingError.code, message: this.pendingError.message }
@@ -392,6 +398,11 @@ function emptyItem(type: string): ResponseItem {
     default:
       return { type };
   }
+}
+
+/** Older streams and xAI leave `logprobs` off output text, which the spec requires; an empty list says the same. */
+function withLogprobs(part: JsonObject | undefined): void {
+  if (part?.type === 'output_text' && part.logprobs === undefined) part.logprobs = [];
 }
 
 const textField = (partType: string) => (partType === 'refusal' ? 'refusal' : 'text');

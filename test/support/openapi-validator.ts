@@ -1,0 +1,289 @@
+// Test support: checks objects the gateway emits against OpenAI's own OpenAPI spec (components.schemas).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+
+type JsonObject = { [key: string]: unknown };
+
+// Registered under this $id so every '#/components/schemas/X' $ref in the spec resolves inside one document.
+const SPEC_ID = 'https://junction.local/openai-openapi.json';
+const SCHEMA_PREFIX = '#/components/schemas/';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Directory holding the shared `spec/` and `fixtures/` folders (env `JUNCTION_SHARED_DIR` overrides). */
+export function sharedDir(): string {
+  const override = process.env.JUNCTION_SHARED_DIR;
+  return override ? path.resolve(override) : path.resolve(repoRoot, '../shared');
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// Keywords whose value is a map of name -> subschema: the keys are property names, never keywords.
+const SCHEMA_MAP_KEYWORDS = new Set(['properties', 'patternProperties', 'dependentSchemas', '$defs', 'definitions']);
+// Keywords whose value is a subschema or an array of subschemas.
+const SCHEMA_KEYWORDS = new Set([
+  'additionalProperties', 'unevaluatedProperties', 'propertyNames', 'items', 'prefixItems', 'contains',
+  'unevaluatedItems', 'not', 'if', 'then', 'else', 'allOf', 'anyOf', 'oneOf',
+]);
+// Annotations never affect validity; dropping them keeps the compiled code and memory small.
+// $recursiveAnchor goes too because its $recursiveRef partner is rewritten into a plain $ref.
+const DROPPED_KEYWORDS = new Set(['example', 'examples', 'description', 'title', '$recursiveAnchor']);
+
+function isNullableMarker(value: unknown): boolean {
+  return isObject(value) && value.nullable === true && Object.keys(value).every((k) => k === 'nullable' || k === 'description');
+}
+
+/**
+ * Rewrites one OpenAPI 3.1 schema (which still carries some 3.0 idioms) into plain JSON Schema 2020-12.
+ * `component` is the enclosing components.schemas name, needed to resolve `$recursiveRef: '#'`.
+ */
+function toJsonSchema(node: unknown, component: string): unknown {
+  if (Array.isArray(node)) return node.map((item) => toJsonSchema(item, component));
+  if (!isObject(node)) return node;
+
+  const out: JsonObject = {};
+  let nullable = false;
+  for (const [key, value] of Object.entries(node)) {
+    if (DROPPED_KEYWORDS.has(key) || key.startsWith('x-')) continue;
+    if (key === 'nullable') {
+      nullable = value === true;
+    } else if (key === '$recursiveRef') {
+      // Ajv 2020 only knows $dynamicRef; in this spec '#' always means "the enclosing component".
+      out.$ref = value === '#' ? `${SCHEMA_PREFIX}${component}` : value;
+    } else if (SCHEMA_MAP_KEYWORDS.has(key) && isObject(value)) {
+      out[key] = Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, toJsonSchema(sub, component)]));
+    } else if (key === 'allOf' && Array.isArray(value)) {
+      // OpenAPI 3.0 idiom `allOf: [{$ref}, {nullable: true}]` makes the whole schema nullable.
+      const members = value.filter((member) => !isNullableMarker(member));
+      if (members.length !== value.length) nullable = true;
+      out.allOf = members.map((member) => toJsonSchema(member, component));
+    } else if (SCHEMA_KEYWORDS.has(key)) {
+      out[key] = toJsonSchema(value, component);
+    } else {
+      out[key] = value; // enum, const, default, required…: data, not schemas
+    }
+  }
+
+  // OpenAPI 3.0 boolean form; 2020-12 wants the bound itself.
+  if (typeof out.exclusiveMinimum === 'boolean') {
+    if (out.exclusiveMinimum) out.exclusiveMinimum = out.minimum;
+    else delete out.exclusiveMinimum;
+    if (out.exclusiveMinimum !== undefined) delete out.minimum;
+  }
+  if (typeof out.exclusiveMaximum === 'boolean') {
+    if (out.exclusiveMaximum) out.exclusiveMaximum = out.maximum;
+    else delete out.exclusiveMaximum;
+    if (out.exclusiveMaximum !== undefined) delete out.maximum;
+  }
+
+  return nullable ? makeNullable(out) : out;
+}
+
+function makeNullable(schema: JsonObject): JsonObject {
+  const composite = ['$ref', 'allOf', 'anyOf', 'oneOf', 'not', 'if'].some((k) => k in schema);
+  if (!composite && typeof schema.type === 'string') {
+    // A type union keeps error messages short ("must be string,null") instead of an anyOf failure.
+    const enumValues = Array.isArray(schema.enum) && !schema.enum.includes(null) ? [...schema.enum, null] : schema.enum;
+    return { ...schema, type: [schema.type, 'null'], ...(enumValues ? { enum: enumValues } : {}) };
+  }
+  return { anyOf: [schema, { type: 'null' }] };
+}
+
+/** Tag values a union member declares for `tag` (following $ref and allOf), or undefined if it declares none. */
+function tagValuesOf(schema: unknown, tag: string, schemas: JsonObject, depth = 0): string[] | undefined {
+  if (!isObject(schema) || depth > 8) return undefined;
+  const follow = (ref: unknown): unknown =>
+    typeof ref === 'string' && ref.startsWith(SCHEMA_PREFIX) ? schemas[ref.slice(SCHEMA_PREFIX.length)] : undefined;
+  const tagSchemaRaw = isObject(schema.properties) ? schema.properties[tag] : undefined;
+  if (isObject(tagSchemaRaw)) {
+    const tagSchema = '$ref' in tagSchemaRaw ? follow(tagSchemaRaw.$ref) : tagSchemaRaw;
+    if (!isObject(tagSchema)) return undefined;
+    const values = tagSchema.const !== undefined ? [tagSchema.const] : tagSchema.enum;
+    return Array.isArray(values) && values.every((v): v is string => typeof v === 'string') ? values : undefined;
+  }
+  if ('$ref' in schema) return tagValuesOf(follow(schema.$ref), tag, schemas, depth + 1);
+  if (Array.isArray(schema.allOf)) {
+    for (const part of schema.allOf) {
+      const values = tagValuesOf(part, tag, schemas, depth + 1);
+      if (values) return values;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Turns a tagged union into "look at the tag, then validate only the members that carry it", so a bad
+ * output item yields the errors of its own schema instead of one failure per union member (58 for a
+ * stream event). Ajv's own `discriminator` option cannot do this for this spec: it rejects members defined
+ * through allOf and tags shared by several members, both common here, and many unions (text.format, tool
+ * choices) declare no discriminator although every member has a `type` enum.
+ * Validity does not change: members sharing a tag keep the original oneOf/anyOf among themselves, and
+ * values without the tag fall back to the untouched union. Unions with a member that has no recognisable
+ * tag are left as they are.
+ */
+function rewriteTaggedUnion(node: JsonObject, tag: string, schemas: JsonObject): void {
+  const unionKey = Array.isArray(node.oneOf) ? 'oneOf' : Array.isArray(node.anyOf) ? 'anyOf' : undefined;
+  if (!unionKey || 'if' in node) return;
+  const members = node[unionKey];
+  if (!Array.isArray(members) || members.length < 2) return;
+
+  const groups = new Map<string, unknown[]>();
+  for (const member of members) {
+    const values = tagValuesOf(member, tag, schemas);
+    if (!values) return;
+    for (const value of values) groups.set(value, [...(groups.get(value) ?? []), member]);
+  }
+
+  delete node[unionKey];
+  node.if = { type: 'object', required: [tag] };
+  node.then = {
+    properties: { [tag]: { enum: [...groups.keys()] } },
+    allOf: [...groups].map(([value, group]) => ({
+      if: { properties: { [tag]: { const: value } } },
+      then: group.length === 1 ? group[0] : { [unionKey]: group },
+    })),
+  };
+  node.else = { [unionKey]: members };
+}
+
+function rewriteTaggedUnions(schemas: JsonObject): void {
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      node.forEach(visit);
+      return;
+    }
+    if (!isObject(node)) return;
+    // Inner unions first, so an outer rewrite copies already-rewritten members.
+    for (const [key, value] of Object.entries(node)) {
+      if (SCHEMA_MAP_KEYWORDS.has(key) && isObject(value)) Object.values(value).forEach(visit);
+      else if (SCHEMA_KEYWORDS.has(key)) visit(value);
+    }
+    const { discriminator } = node;
+    delete node.discriminator;
+    const tag = isObject(discriminator) && typeof discriminator.propertyName === 'string' ? discriminator.propertyName : 'type';
+    rewriteTaggedUnion(node, tag, schemas);
+  };
+  Object.values(schemas).forEach(visit);
+}
+
+interface Loaded {
+  ajv: Ajv2020;
+  schemaNames: Set<string>;
+  eventSchemaByType: Map<string, string>;
+  validators: Map<string, ValidateFunction>;
+}
+
+let loaded: Loaded | undefined;
+
+function load(): Loaded {
+  if (loaded) return loaded;
+  const specPath = path.join(sharedDir(), 'spec', 'openai-openapi.json');
+  const spec: unknown = JSON.parse(readFileSync(specPath, 'utf8'));
+  if (!isObject(spec) || !isObject(spec.components) || !isObject(spec.components.schemas)) {
+    throw new Error(`${specPath}: no components.schemas`);
+  }
+  if (typeof spec.openapi !== 'string' || !spec.openapi.startsWith('3.1')) {
+    // 3.1 schemas are JSON Schema 2020-12; a 3.0 spec would need draft-04 semantics throughout.
+    throw new Error(`${specPath}: expected OpenAPI 3.1.x, got ${String(spec.openapi)}`);
+  }
+
+  const schemas: JsonObject = {};
+  for (const [name, schema] of Object.entries(spec.components.schemas)) schemas[name] = toJsonSchema(schema, name);
+  // Read the event union before rewriteTaggedUnions replaces its anyOf.
+  const eventSchemaByType = buildEventMap(schemas);
+  rewriteTaggedUnions(schemas);
+
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats.default(ajv);
+  // OpenAI's own format name for unix seconds; any number is acceptable.
+  ajv.addFormat('unixtime', { type: 'number', validate: () => true });
+  ajv.addSchema({ $id: SPEC_ID, components: { schemas } });
+
+  loaded = {
+    ajv,
+    schemaNames: new Set(Object.keys(schemas)),
+    eventSchemaByType,
+    validators: new Map(),
+  };
+  return loaded;
+}
+
+// ResponseStreamEvent is a union of 58 $refs; mapping type -> member lets us report one member's errors.
+function buildEventMap(schemas: JsonObject): Map<string, string> {
+  const union = schemas.ResponseStreamEvent;
+  const members = isObject(union) ? (union.anyOf ?? union.oneOf) : undefined;
+  if (!Array.isArray(members)) throw new Error('spec: ResponseStreamEvent is not an anyOf/oneOf union');
+  const map = new Map<string, string>();
+  for (const member of members) {
+    if (!isObject(member) || typeof member.$ref !== 'string') continue;
+    const name = member.$ref.slice(SCHEMA_PREFIX.length);
+    const schema = schemas[name];
+    const typeSchema = isObject(schema) && isObject(schema.properties) ? schema.properties.type : undefined;
+    if (!isObject(typeSchema)) continue;
+    const values = typeSchema.const !== undefined ? [typeSchema.const] : typeSchema.enum;
+    if (!Array.isArray(values)) continue;
+    for (const value of values) if (typeof value === 'string') map.set(value, name);
+  }
+  return map;
+}
+
+function validatorFor(schemaName: string): ValidateFunction {
+  const state = load();
+  const cached = state.validators.get(schemaName);
+  if (cached) return cached;
+  if (!state.schemaNames.has(schemaName)) throw new Error(`spec has no components.schemas.${schemaName}`);
+  const validate = state.ajv.compile({ $ref: `${SPEC_ID}${SCHEMA_PREFIX}${schemaName}` });
+  state.validators.set(schemaName, validate);
+  return validate;
+}
+
+function formatError(error: ErrorObject): string {
+  const where = error.instancePath === '' ? '(root)' : error.instancePath;
+  const params: JsonObject = error.params;
+  let detail = '';
+  if (Array.isArray(params.allowedValues)) {
+    const allowed = JSON.stringify(params.allowedValues);
+    detail = ` ${allowed.length > 160 ? `${allowed.slice(0, 157)}...` : allowed}`;
+  } else if (typeof params.additionalProperty === 'string') {
+    detail = ` '${params.additionalProperty}'`;
+  }
+  return `${where}: ${error.message ?? error.keyword}${detail}`;
+}
+
+function run(validate: ValidateFunction, value: unknown): string[] {
+  if (validate(value)) return [];
+  // 'if' errors come from the rewritten tagged unions and only restate that a deeper error exists;
+  // anyOf branches often report the same thing more than once.
+  const errors = (validate.errors ?? []).filter((error) => error.keyword !== 'if');
+  return [...new Set(errors.map(formatError))];
+}
+
+/** Validates `value` against `components.schemas[schemaName]`; returns readable errors (empty = valid). */
+export function validateSchema(schemaName: string, value: unknown): string[] {
+  return run(validatorFor(schemaName), value);
+}
+
+/** Validates a full Response object (`components.schemas.Response`). */
+export function validateResponseObject(value: unknown): string[] {
+  return validateSchema('Response', value);
+}
+
+/**
+ * Validates one streaming event against the ResponseStreamEvent member selected by its `type`.
+ * Event types the spec does not know return [] because the gateway forwards unknown events untouched.
+ */
+export function validateStreamEvent(event: unknown): string[] {
+  if (!isObject(event) || typeof event.type !== 'string') return ['(root): must be an object with a string "type"'];
+  const schemaName = load().eventSchemaByType.get(event.type);
+  return schemaName === undefined ? [] : validateSchema(schemaName, event);
+}
+
+/** Name of the components.schemas member used for a stream event type, or undefined if the spec lacks it. */
+export function streamEventSchemaName(type: string): string | undefined {
+  return load().eventSchemaByType.get(type);
+}

@@ -1,0 +1,38 @@
+// Test support: reads recorded upstream traffic from the shared fixtures/ directory (SSE streams and JSON bodies).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createParser } from 'eventsource-parser';
+import { sharedDir } from './openapi-validator.js';
+
+export interface SseFixtureEvent {
+  event?: string;
+  data: string;
+}
+
+function fixturePath(relativePath: string): string {
+  return path.join(sharedDir(), 'fixtures', relativePath);
+}
+
+/** Parses an `.sse` fixture (e.g. `openai/text-with-conversation.sse`) into its events, in order. */
+export function readSseFixture(relativePath: string): SseFixtureEvent[] {
+  const file = fixturePath(relativePath);
+  const events: SseFixtureEvent[] = [];
+  const parser = createParser({
+    onEvent(message) {
+      events.push(message.event === undefined ? { data: message.data } : { event: message.event, data: message.data });
+    },
+    onError(error) {
+      // A fixture the parser cannot read would make every test built on it meaningless.
+      throw new Error(`${file}: ${error.message}`);
+    },
+  });
+  parser.feed(readFileSync(file, 'utf8'));
+  // Some recordings end without the blank line that terminates the last event.
+  parser.reset({ consume: true });
+  return events;
+}
+
+/** Parses a `.json` fixture (e.g. `openai/create-text.json`). */
+export function readJsonFixture(relativePath: string): unknown {
+  return JSON.parse(readFileSync(fixturePath(relativePath), 'utf8'));
+}
