@@ -1,4 +1,5 @@
 // Builds the body sent to a native Responses upstream: the client's fields kept, the gateway's state applied.
+import { clampMaxOutputTokens } from './clamp-max-output-tokens.js';
 import type { ConversionWarning, JsonObject, ResponseItem } from './responses-types.js';
 
 export interface ResponsesBodyOptions {
@@ -15,21 +16,14 @@ export interface ResponsesBodyOptions {
 const GATEWAY_FIELDS = ['previous_response_id', 'conversation', 'background', 'stream', 'stream_options'] as const;
 
 export function toResponsesBody(request: JsonObject, options: ResponsesBodyOptions): { body: JsonObject; warnings: ConversionWarning[] } {
-  const warnings: ConversionWarning[] = [];
-  const body: JsonObject = { ...request, model: options.upstreamModel, input: options.input };
+  const clamped = clampMaxOutputTokens(request, options.maxOutputTokensCeiling);
+  const warnings: ConversionWarning[] = [...clamped.warnings];
+  const body: JsonObject = { ...clamped.request, model: options.upstreamModel, input: options.input };
   for (const field of GATEWAY_FIELDS) delete body[field];
   // The gateway always streams from upstream: streaming and non-streaming clients share one run.
   body.stream = true;
   const streamOptions = request.stream_options as JsonObject | undefined;
   if (streamOptions && request.stream === true) body.stream_options = streamOptions;
-
-  if (typeof body.max_output_tokens === 'number' && body.max_output_tokens > options.maxOutputTokensCeiling) {
-    warnings.push({
-      param: 'max_output_tokens',
-      message: `lowered from ${body.max_output_tokens} to the gateway's ceiling ${options.maxOutputTokensCeiling} (limits.max_output_tokens)`,
-    });
-    body.max_output_tokens = options.maxOutputTokensCeiling;
-  }
 
   const reasoning = isObject(body.reasoning) ? { ...body.reasoning } : undefined;
   if (options.quirks === 'xai' && reasoning) {

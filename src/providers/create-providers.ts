@@ -1,5 +1,6 @@
 // One adapter per configured provider, chosen by its `type`.
 import type { Config } from '../config/config-schema.js';
+import { createChatCompletionsProvider } from './chat-completions-provider.js';
 import { createOpenAIResponsesProvider } from './openai-responses-provider.js';
 import type { Provider } from './provider.js';
 
@@ -11,8 +12,7 @@ export function createProviders(config: Config): Map<string, Provider> {
         providers.set(name, createOpenAIResponsesProvider(name, provider));
         break;
       case 'chat-completions':
-        // Wired in by the Chat Completions bridge; until then such a provider refuses clearly when used.
-        providers.set(name, createOpenAIResponsesProvider(name, provider));
+        providers.set(name, createChatCompletionsProvider(name, provider));
         break;
       default: {
         const unknown: never = provider.type;

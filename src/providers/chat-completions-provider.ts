@@ -1,0 +1,73 @@
+// Chat Completions providers (OpenRouter, vLLM, Ollama, llama.cpp): translate the request, turn chunks into Responses events.
+import { clampMaxOutputTokens } from '../../transformers/clamp-max-output-tokens.js';
+import { createChatStreamConverter, type ChatStreamConverter } from '../../transformers/chat/chat-stream-to-events.js';
+import { completionToChunks } from '../../transformers/chat/completion-to-chunks.js';
+import { UnsupportedFeatureError } from '../../transformers/chat/errors.js';
+import { toChatRequest } from '../../transformers/chat/to-chat-request.js';
+import type { JsonObject, ResponsesEvent } from '../../transformers/responses-types.js';
+import type { ProviderConfig } from '../config/config-schema.js';
+import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
+import type { Provider, UpstreamCall, UpstreamRun } from './provider.js';
+import { readSse, type SseCapture } from './read-sse.js';
+import { authorization, createUpstreamTarget, postJson, upstreamError, type UpstreamResponse } from './upstream-pool.js';
+
+export function createChatCompletionsProvider(name: string, config: ProviderConfig): Provider {
+  const target = createUpstreamTarget(config);
+  return {
+    name,
+    config,
+    async open(call: UpstreamCall): Promise<UpstreamRun> {
+      const headers = { ...config.headers, ...authorization(name, config) };
+      const clamped = clampMaxOutputTokens({ ...call.request, input: call.input }, call.maxOutputTokensCeiling);
+      let converted: ReturnType<typeof toChatRequest>;
+      try {
+        converted = toChatRequest(clamped.request, { upstreamModel: call.upstreamModel, quirks: config.quirks === 'openrouter' ? 'openrouter' : undefined });
+      } catch (err) {
+        if (err instanceof UnsupportedFeatureError) throw invalidRequest(err.param, `${err.message} (provider "${name}" speaks Chat Completions)`, 'unsupported_parameter');
+        throw err;
+      }
+      const requestBody = JSON.stringify(converted.body);
+      const res = await postJson(target, '/chat/completions', headers, requestBody, call.signal);
+      if (res.status < 200 || res.status > 299) throw await upstreamError(name, res);
+
+      const reasoning = call.request.reasoning as JsonObject | null | undefined;
+      // Readable summaries when the client asked for them (what OpenAI clients render), raw reasoning text otherwise.
+      const converter = createChatStreamConverter({
+        newItemId: call.newItemId,
+        reasoningEvents: reasoning?.summary ? 'summary' : 'text',
+      });
+      const capture: SseCapture | undefined = call.captureExchange ? { raw: [] } : undefined;
+      return {
+        events: convert(name, res, converter, capture),
+        warnings: [...clamped.warnings, ...converted.warnings],
+        exchange: { url: `${target.url}/chat/completions`, status: res.status, requestBody, responseBody: () => capture?.raw.join('') ?? '' },
+      };
+    },
+    close: () => target.pool.close(),
+  };
+}
+
+async function* convert(name: string, res: UpstreamResponse, converter: ChatStreamConverter, capture: SseCapture | undefined): AsyncGenerator<ResponsesEvent> {
+  const contentType = String(res.headers['content-type'] ?? '');
+  if (contentType.includes('application/json')) {
+    // Some OpenAI-compatible servers ignore `stream: true` and answer one JSON completion.
+    const text = await res.body.text();
+    capture?.raw.push(text);
+    for (const chunk of completionToChunks(parseJson(name, text))) yield* converter.push(chunk);
+    yield* converter.finish();
+    return;
+  }
+  for await (const message of readSse(res.body, capture)) {
+    if (message.data === '[DONE]') break;
+    yield* converter.push(parseJson(name, message.data));
+  }
+  yield* converter.finish();
+}
+
+function parseJson(name: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new GatewayError(502, `Provider "${name}" sent a chunk that is not JSON: ${text.slice(0, 200)}`, 'upstream_error', 'invalid_upstream_event');
+  }
+}

@@ -1,0 +1,222 @@
+// The Responses events for one output item built from a Chat stream: opening it, its deltas, closing it.
+import type { JsonObject, ResponseItem, ResponsesEvent } from '../responses-types.js';
+import { encodeReasoningDetails } from './reasoning-details-codec.js';
+
+export type ReasoningEventMode = 'summary' | 'text';
+export type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
+
+/** What the converter accumulates for one output item, before and while it is streamed. */
+export type OutputTrack = ReasoningTrack | MessageTrack | FunctionCallTrack;
+
+export interface ReasoningTrack {
+  kind: 'reasoning';
+  id: string;
+  text: string;
+  /** OpenRouter reasoning_details, merged; they end up in `encrypted_content`. */
+  details: JsonObject[];
+}
+
+export interface MessageTrack {
+  kind: 'message';
+  id: string;
+  part: 'output_text' | 'refusal';
+  text: string;
+  annotations: JsonObject[];
+  logprobs: JsonObject[];
+}
+
+export interface FunctionCallTrack {
+  kind: 'function_call';
+  id: string;
+  upstreamIndex: number;
+  callId: string;
+  name: string;
+  arguments: string;
+}
+
+/** `output_item.added` and, for a track that already holds data (it was waiting its turn), that data as deltas. */
+export function itemAddedEvents(track: OutputTrack, outputIndex: number, mode: ReasoningEventMode): ResponsesEvent[] {
+  switch (track.kind) {
+    case 'reasoning': {
+      const item: ResponseItem = { id: track.id, type: 'reasoning', status: 'in_progress', summary: [] };
+      if (mode === 'text') item.content = [];
+      const events: ResponsesEvent[] = [{ type: 'response.output_item.added', output_index: outputIndex, item }];
+      if (track.text !== '') events.push(...reasoningDeltaEvents(track, outputIndex, mode, track.text, false));
+      return events;
+    }
+    case 'message': {
+      const item: ResponseItem = { id: track.id, type: 'message', status: 'in_progress', role: 'assistant', content: [] };
+      const events: ResponsesEvent[] = [
+        { type: 'response.output_item.added', output_index: outputIndex, item },
+        { type: 'response.content_part.added', ...partAddress(track, outputIndex), part: emptyPart(track) },
+      ];
+      if (track.text !== '') events.push(...textDeltaEvents(track, outputIndex, track.text, track.logprobs));
+      events.push(...annotationEvents(track, outputIndex, track.annotations, 0));
+      return events;
+    }
+    case 'function_call': {
+      const item: ResponseItem = {
+        id: track.id,
+        type: 'function_call',
+        status: 'in_progress',
+        call_id: track.callId,
+        name: track.name,
+        arguments: '',
+      };
+      const events: ResponsesEvent[] = [{ type: 'response.output_item.added', output_index: outputIndex, item }];
+      if (track.arguments !== '') events.push(...argumentsDeltaEvents(track, outputIndex, track.arguments));
+      return events;
+    }
+    default:
+      return assertNever(track);
+  }
+}
+
+/** A reasoning delta; the summary part / reasoning_text part is opened with the first text (`hadText` false). */
+export function reasoningDeltaEvents(
+  track: ReasoningTrack,
+  outputIndex: number,
+  mode: ReasoningEventMode,
+  delta: string,
+  hadText: boolean,
+): ResponsesEvent[] {
+  const events: ResponsesEvent[] = [];
+  if (mode === 'summary') {
+    const address = { item_id: track.id, output_index: outputIndex, summary_index: 0 };
+    if (!hadText) events.push({ type: 'response.reasoning_summary_part.added', ...address, part: summaryPart('') });
+    events.push({ type: 'response.reasoning_summary_text.delta', ...address, delta });
+  } else {
+    const address = { item_id: track.id, output_index: outputIndex, content_index: 0 };
+    if (!hadText) events.push({ type: 'response.content_part.added', ...address, part: reasoningTextPart('') });
+    events.push({ type: 'response.reasoning_text.delta', ...address, delta });
+  }
+  return events;
+}
+
+export function textDeltaEvents(
+  track: MessageTrack,
+  outputIndex: number,
+  delta: string,
+  logprobs: JsonObject[],
+): ResponsesEvent[] {
+  if (track.part === 'refusal') {
+    return [{ type: 'response.refusal.delta', ...partAddress(track, outputIndex), delta }];
+  }
+  return [{ type: 'response.output_text.delta', ...partAddress(track, outputIndex), delta, logprobs }];
+}
+
+export function annotationEvents(
+  track: MessageTrack,
+  outputIndex: number,
+  annotations: JsonObject[],
+  firstIndex: number,
+): ResponsesEvent[] {
+  return annotations.map((annotation, offset) => ({
+    type: 'response.output_text.annotation.added',
+    ...partAddress(track, outputIndex),
+    annotation_index: firstIndex + offset,
+    annotation,
+  }));
+}
+
+export function argumentsDeltaEvents(track: FunctionCallTrack, outputIndex: number, delta: string): ResponsesEvent[] {
+  return [{ type: 'response.function_call_arguments.delta', item_id: track.id, output_index: outputIndex, delta }];
+}
+
+/** The `.done` events of the item's content, then `output_item.done` with the whole item. */
+export function itemDoneEvents(
+  track: OutputTrack,
+  outputIndex: number,
+  status: ItemStatus,
+  mode: ReasoningEventMode,
+): ResponsesEvent[] {
+  switch (track.kind) {
+    case 'reasoning':
+      return [...reasoningDoneEvents(track, outputIndex, mode), itemDone(outputIndex, reasoningItem(track, status, mode))];
+    case 'message': {
+      const part = finalPart(track);
+      const address = partAddress(track, outputIndex);
+      const textDone: ResponsesEvent =
+        track.part === 'refusal'
+          ? { type: 'response.refusal.done', ...address, refusal: track.text }
+          : { type: 'response.output_text.done', ...address, text: track.text, logprobs: [...track.logprobs] };
+      const item: ResponseItem = { id: track.id, type: 'message', status, role: 'assistant', content: [part] };
+      return [textDone, { type: 'response.content_part.done', ...address, part }, itemDone(outputIndex, item)];
+    }
+    case 'function_call': {
+      // A call to a parameterless tool may stream no arguments at all; `{}` is what the client can parse.
+      const events = track.arguments === '' ? argumentsDeltaEvents(track, outputIndex, '{}') : [];
+      const args = track.arguments === '' ? '{}' : track.arguments;
+      const address = { item_id: track.id, output_index: outputIndex };
+      const item: ResponseItem = {
+        id: track.id,
+        type: 'function_call',
+        status,
+        call_id: track.callId,
+        name: track.name,
+        arguments: args,
+      };
+      events.push({ type: 'response.function_call_arguments.done', ...address, name: track.name, arguments: args });
+      events.push(itemDone(outputIndex, item));
+      return events;
+    }
+    default:
+      return assertNever(track);
+  }
+}
+
+function reasoningDoneEvents(track: ReasoningTrack, outputIndex: number, mode: ReasoningEventMode): ResponsesEvent[] {
+  if (track.text === '') return [];
+  if (mode === 'summary') {
+    const address = { item_id: track.id, output_index: outputIndex, summary_index: 0 };
+    return [
+      { type: 'response.reasoning_summary_text.done', ...address, text: track.text },
+      { type: 'response.reasoning_summary_part.done', ...address, part: summaryPart(track.text) },
+    ];
+  }
+  const address = { item_id: track.id, output_index: outputIndex, content_index: 0 };
+  return [
+    { type: 'response.reasoning_text.done', ...address, text: track.text },
+    { type: 'response.content_part.done', ...address, part: reasoningTextPart(track.text) },
+  ];
+}
+
+function reasoningItem(track: ReasoningTrack, status: ItemStatus, mode: ReasoningEventMode): ResponseItem {
+  const item: ResponseItem = { id: track.id, type: 'reasoning', status, summary: [] };
+  if (mode === 'summary' && track.text !== '') item.summary = [summaryPart(track.text)];
+  if (mode === 'text') item.content = track.text === '' ? [] : [reasoningTextPart(track.text)];
+  if (track.details.length > 0) item.encrypted_content = encodeReasoningDetails(track.details);
+  return item;
+}
+
+function itemDone(outputIndex: number, item: ResponseItem): ResponsesEvent {
+  return { type: 'response.output_item.done', output_index: outputIndex, item };
+}
+
+function partAddress(track: MessageTrack, outputIndex: number) {
+  return { item_id: track.id, output_index: outputIndex, content_index: 0 };
+}
+
+function emptyPart(track: MessageTrack): JsonObject {
+  return track.part === 'refusal'
+    ? { type: 'refusal', refusal: '' }
+    : { type: 'output_text', text: '', annotations: [], logprobs: [] };
+}
+
+function finalPart(track: MessageTrack): JsonObject {
+  return track.part === 'refusal'
+    ? { type: 'refusal', refusal: track.text }
+    : { type: 'output_text', text: track.text, annotations: [...track.annotations], logprobs: [...track.logprobs] };
+}
+
+function summaryPart(text: string): JsonObject {
+  return { type: 'summary_text', text };
+}
+
+function reasoningTextPart(text: string): JsonObject {
+  return { type: 'reasoning_text', text };
+}
+
+function assertNever(value: never): never {
+  throw new Error(`Unhandled output track: ${JSON.stringify(value)}`);
+}
