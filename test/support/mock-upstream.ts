@@ -12,6 +12,8 @@ export interface Reply {
   body: string | Buffer;
   /** Split the body into pieces of this many bytes, so the gateway's SSE parser sees lines cut anywhere. */
   chunkSize?: number;
+  /** Wait this long between pieces (a slow upstream). */
+  delayMs?: number;
 }
 
 export interface ReceivedRequest {
@@ -77,10 +79,12 @@ export async function startMockUpstream(): Promise<MockUpstream> {
       }
       let offset = 0;
       const writeNext = () => {
+        if (res.destroyed) return;
         if (offset >= bytes.length) return void res.end();
         res.write(bytes.subarray(offset, offset + reply.chunkSize!));
         offset += reply.chunkSize!;
-        setImmediate(writeNext);
+        if (reply.delayMs) setTimeout(writeNext, reply.delayMs);
+        else setImmediate(writeNext);
       };
       writeNext();
     });
