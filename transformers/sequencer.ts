@@ -1,6 +1,7 @@
 // Turns any provider's events into one well-formed Responses stream: numbered, repaired, folded, one terminal event.
 import { OutputTracker, foldItem, type TrackedItem } from './output-tracker.js';
 import { finalizeSnapshot, mergeSnapshot, type SnapshotOverrides } from './response-snapshot.js';
+import { emptyItem, errorEvent, readFailure, sameItems, withLogprobs, type StreamFailure } from './stream-event-shapes.js';
 import {
   isTerminalEventType,
   type JsonObject,
@@ -10,18 +11,14 @@ import {
   type TerminalEventType,
 } from './responses-types.js';
 
+export type { StreamFailure } from './stream-event-shapes.js';
+
 export interface SequencerOptions {
   /** The response as the gateway knows it before upstream speaks (see responseSkeleton). */
   skeleton: ResponseObject;
   overrides: SnapshotOverrides;
   /** Unix seconds; passed in so that this module stays free of the clock. */
   now: () => number;
-}
-
-export interface StreamFailure {
-  code: string;
-  message: string;
-  type?: string;
 }
 
 const STATUS_OF: Record<TerminalEventType, 'completed' | 'incomplete' | 'failed'> = {
@@ -380,46 +377,6 @@ export class Sequencer {
   }
 }
 
-function sameItems(upstream: unknown, folded: ResponseItem[]): boolean {
-  if (!Array.isArray(upstream) || upstream.length !== folded.length || folded.length === 0) return false;
-  return upstream.every((item: JsonObject, i) => item?.id === folded[i]!.id && item?.type === folded[i]!.type);
-}
-
-function emptyItem(type: string): ResponseItem {
-  switch (type) {
-    case 'message':
-      return { type, role: 'assistant', content: [] };
-    case 'reasoning':
-      return { type, summary: [] };
-    case 'function_call':
-      return { type, call_id: '', name: '', arguments: '' };
-    case 'custom_tool_call':
-      return { type, call_id: '', name: '', input: '' };
-    default:
-      return { type };
-  }
-}
-
-/** Older streams and xAI leave `logprobs` off output text, which the spec requires; an empty list says the same. */
-function withLogprobs(part: JsonObject | undefined): void {
-  if (part?.type === 'output_text' && part.logprobs === undefined) part.logprobs = [];
-}
-
 const textField = (partType: string) => (partType === 'refusal' ? 'refusal' : 'text');
 const contentIndex = (event: ResponsesEvent) => (typeof event.content_index === 'number' ? event.content_index : 0);
 const summaryIndex = (event: ResponsesEvent) => (typeof event.summary_index === 'number' ? event.summary_index : 0);
-
-/** Upstreams send the error event nested (`{error:{…}}`, OpenAI's wire) or flat (the spec); accept both. */
-function readFailure(event: ResponsesEvent): StreamFailure {
-  const nested = (event.error ?? {}) as JsonObject;
-  const code = nested.code ?? event.code ?? nested.type ?? 'server_error';
-  const message = nested.message ?? event.message ?? 'The upstream reported an error.';
-  const type = nested.type ?? event.error_type;
-  return { code: String(code), message: String(message), ...(typeof type === 'string' ? { type } : {}) };
-}
-
-/** Both shapes at once: the spec's flat fields and the nested object OpenAI actually sends. */
-function errorEvent(failure: StreamFailure): ResponsesEvent {
-  const error = { type: failure.type ?? failure.code, code: failure.code, message: failure.message, param: null };
-  return { type: 'error', code: failure.code, message: failure.message, param: null, error };
-}

@@ -1,0 +1,130 @@
+// The sequencer's repairs, on synthetic event lists that no recording covers (real streams: test/native-fixtures.test.ts).
+import { describe, expect, it } from 'vitest';
+import { streamViolations } from '../test/support/stream-invariants.js';
+import { responseSkeleton, type SnapshotOverrides } from './response-snapshot.js';
+import type { JsonObject, ResponsesEvent } from './responses-types.js';
+import { Sequencer } from './sequencer.js';
+
+const overrides: SnapshotOverrides = { id: 'resp_gateway', previous_response_id: null, store: true, background: false };
+
+function run(events: ResponsesEvent[], end = true): ResponsesEvent[] {
+  const sequencer = new Sequencer({ skeleton: responseSkeleton({}, { createdAt: 100, model: 'm', overrides }), overrides, now: () => 200 });
+  const out = events.flatMap((e) => sequencer.push(structuredClone(e)));
+  return end ? [...out, ...sequencer.end()] : out;
+}
+
+const types = (events: ResponsesEvent[]) => events.map((e) => e.type);
+const msg = { id: 'msg_1', type: 'message', role: 'assistant', status: 'in_progress', content: [] };
+
+describe('Sequencer (synthetic streams)', () => {
+  it('synthesizes response.created, output_item.added and content_part.added for a bare delta stream', () => {
+    const out = run([
+      { type: 'response.output_text.delta', item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Hel' },
+      { type: 'response.output_text.delta', item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'lo' },
+      { type: 'response.completed', response: { id: 'upstream', status: 'completed', usage: { input_tokens: 1, output_tokens: 2 } } },
+    ]);
+    expect(streamViolations(out as never)).toEqual([]);
+    expect(types(out)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.output_text.delta',
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
+    const final = out.at(-1)!.response as JsonObject;
+    expect(final).toMatchObject({ id: 'resp_gateway', status: 'completed', completed_at: 200 });
+    expect(final.output).toEqual([
+      { id: 'msg_1', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Hello', annotations: [], logprobs: [] }] },
+    ]);
+    expect(final.usage).toEqual({
+      input_tokens: 1,
+      input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
+      output_tokens: 2,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: 3,
+    });
+  });
+
+  it('sends the missing tail as a delta when the done text runs ahead of the deltas', () => {
+    const out = run([
+      { type: 'response.created', response: { id: 'u' } },
+      { type: 'response.output_item.added', output_index: 0, item: msg },
+      { type: 'response.content_part.added', item_id: 'msg_1', output_index: 0, content_index: 0, part: { type: 'output_text', text: '' } },
+      { type: 'response.output_text.delta', item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Hel' },
+      { type: 'response.output_text.done', item_id: 'msg_1', output_index: 0, content_index: 0, text: 'Hello' },
+      { type: 'response.completed', response: { id: 'u' } },
+    ]);
+    expect(streamViolations(out as never)).toEqual([]);
+    const deltas = out.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta);
+    expect(deltas).toEqual(['Hel', 'lo']);
+  });
+
+  it('keeps what the client saw when the done text contradicts the deltas', () => {
+    const out = run([
+      { type: 'response.output_item.added', output_index: 0, item: msg },
+      { type: 'response.output_text.delta', item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'abc' },
+      { type: 'response.output_text.done', item_id: 'msg_1', output_index: 0, content_index: 0, text: 'xyz' },
+      { type: 'response.completed', response: {} },
+    ]);
+    expect(streamViolations(out as never)).toEqual([]);
+    expect(out.find((e) => e.type === 'response.output_text.done')!.text).toBe('abc');
+  });
+
+  it('turns an upstream that ends without a terminal event into error + response.failed, closing open items', () => {
+    const out = run([
+      { type: 'response.created', response: { id: 'u' } },
+      { type: 'response.output_item.added', output_index: 0, item: msg },
+      { type: 'response.output_text.delta', item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'partial' },
+    ]);
+    expect(streamViolations(out as never)).toEqual([]);
+    expect(types(out).slice(-3)).toEqual(['response.output_item.done', 'error', 'response.failed']);
+    const final = out.at(-1)!.response as JsonObject;
+    expect(final).toMatchObject({ status: 'failed', completed_at: null, error: { code: 'server_error' } });
+    expect((final.output as JsonObject[])[0]).toMatchObject({ status: 'incomplete', content: [{ text: 'partial' }] });
+  });
+
+  it('accepts a flat (spec) error event as well as the nested (wire) one, and emits both forms', () => {
+    const out = run([{ type: 'response.created', response: {} }, { type: 'error', code: 'rate_limit_exceeded', message: 'slow down', param: null }]);
+    const error = out.find((e) => e.type === 'error')!;
+    expect(error).toMatchObject({ code: 'rate_limit_exceeded', message: 'slow down', error: { code: 'rate_limit_exceeded', message: 'slow down' } });
+    expect((out.at(-1)!.response as JsonObject).error).toEqual({ code: 'rate_limit_exceeded', message: 'slow down' });
+  });
+
+  it('emits exactly one terminal event and ignores whatever follows it', () => {
+    const out = run([
+      { type: 'response.created', response: {} },
+      { type: 'response.completed', response: {} },
+      { type: 'response.output_item.added', output_index: 0, item: msg },
+      { type: 'response.failed', response: {} },
+    ]);
+    expect(types(out)).toEqual(['response.created', 'response.completed']);
+  });
+
+  it('passes unknown event types on, numbered, and keeps the gateway id in every snapshot', () => {
+    const out = run([
+      { type: 'response.created', response: { id: 'upstream-id', model: 'm-2025' } },
+      { type: 'response.something_new', detail: 1 },
+      { type: 'response.completed', response: { id: 'upstream-id' } },
+    ]);
+    expect(out.map((e) => e.sequence_number)).toEqual([0, 1, 2]);
+    expect(out[1]).toEqual({ type: 'response.something_new', detail: 1, sequence_number: 1 });
+    expect((out[0]!.response as JsonObject).id).toBe('resp_gateway');
+    expect((out[0]!.response as JsonObject).model).toBe('m-2025');
+  });
+
+  it('fills the function call name that real streams leave off arguments.done', () => {
+    const out = run([
+      { type: 'response.output_item.added', output_index: 0, item: { id: 'fc_1', type: 'function_call', call_id: 'call_1', name: 'get_weather', arguments: '' } },
+      { type: 'response.function_call_arguments.delta', item_id: 'fc_1', output_index: 0, delta: '{}' },
+      { type: 'response.function_call_arguments.done', item_id: 'fc_1', output_index: 0, arguments: '{}' },
+      { type: 'response.completed', response: {} },
+    ]);
+    expect(out.find((e) => e.type === 'response.function_call_arguments.done')).toMatchObject({ name: 'get_weather', arguments: '{}' });
+    expect(streamViolations(out as never)).toEqual([]);
+  });
+});
