@@ -64,7 +64,6 @@ export function responseSkeleton(request: JsonObject, init: { createdAt: number;
     top_logprobs: 0,
     top_p: 1,
     truncation: 'disabled',
-    usage: null,
     metadata: {},
   };
   for (const field of REQUEST_ECHO_FIELDS) {
@@ -84,15 +83,18 @@ export function mergeSnapshot(
   const merged = { ...current } as ResponseObject;
   if (upstream) {
     for (const [key, value] of Object.entries(upstream)) {
-      if (key === 'id' || key === 'output' || value === undefined) continue;
+      // The gateway owns ids, output and state references; upstream's echo of them says nothing about ours.
+      if (key === 'id' || key === 'output' || key === 'conversation' || value === undefined) continue;
       merged[key] = value;
     }
   }
   Object.assign(merged, overrides);
   merged.output = output;
   merged.object = 'response';
-  // OpenAI echoes `user: null`, which its own spec does not allow; absent says the same thing.
+  // OpenAI echoes `user: null` and `usage: null`, which its own spec types as non-nullable (and optional):
+  // absent says the same thing and conforms.
   if (merged.user === null) delete merged.user;
+  if (merged.usage === null) delete merged.usage;
   if (merged.usage) merged.usage = normalizeUsage(merged.usage);
   return merged;
 }

@@ -45,7 +45,8 @@ export interface ResponseObject extends JsonObject {
   status: ResponseStatus;
   model: string;
   output: ResponseItem[];
-  usage: ResponseUsage | null;
+  /** Absent until the response has finished (or when upstream never reported it). */
+  usage?: ResponseUsage;
   error: { code: string; message: string } | null;
   incomplete_details: { reason: string } | null;
 }

@@ -1,6 +1,20 @@
 // The configuration file's schema: every key the gateway reads, with its default (docs/configuration.md lists them).
 import { z } from 'zod';
 
+/**
+ * `${VAR}` expands to text, so `port: ${PORT:-4000}` arrives as "4000": a number or boolean key also takes
+ * the text of one. Anything else is left for the schema to refuse with its path.
+ */
+const fromText = (value: unknown) => {
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (text === 'true' || text === 'false') return text === 'true';
+  return value;
+};
+const numberValue = <T extends z.ZodNumber>(schema: T) => z.preprocess(fromText, schema);
+const booleanValue = () => z.preprocess(fromText, z.boolean());
+
 const providerSchema = z
   .object({
     type: z.enum(['openai-responses', 'chat-completions']),
@@ -11,9 +25,9 @@ const providerSchema = z
     /** Extra headers sent upstream with every request (OpenRouter's HTTP-Referer/X-Title, for instance). */
     headers: z.record(z.string(), z.string()).default({}),
     /** Upper bound on open sockets to this provider. */
-    max_connections: z.number().int().positive().default(256),
+    max_connections: numberValue(z.number().int().positive()).default(256),
     /** How long to wait for the upstream's response headers, and between body chunks. */
-    timeout_ms: z.number().int().positive().default(600_000),
+    timeout_ms: numberValue(z.number().int().positive()).default(600_000),
   })
   .strict();
 
@@ -22,7 +36,7 @@ const modelSchema = z
     provider: z.string().min(1),
     model: z.string().min(1),
     /** Whether to ask for encrypted reasoning; by default OpenAI's o-series and gpt-5 family are reasoning models. */
-    reasoning: z.boolean().optional(),
+    reasoning: booleanValue().optional(),
   })
   .strict();
 
@@ -31,9 +45,9 @@ export const configSchema = z
     server: z
       .object({
         host: z.string().default('127.0.0.1'),
-        port: z.number().int().min(0).max(65535).default(4000),
+        port: numberValue(z.number().int().min(0).max(65535)).default(4000),
         /** Largest request body accepted, in megabytes (Codex sends whole histories). */
-        body_limit_mb: z.number().positive().default(64),
+        body_limit_mb: numberValue(z.number().positive()).default(64),
       })
       .strict()
       .default({ host: '127.0.0.1', port: 4000, body_limit_mb: 64 }),
@@ -50,14 +64,14 @@ export const configSchema = z
     limits: z
       .object({
         /** Ceiling on `max_output_tokens`; a larger value is lowered to it (with a log line), never sent upstream. */
-        max_output_tokens: z.number().int().positive().default(120_000),
+        max_output_tokens: numberValue(z.number().int().positive()).default(120_000),
       })
       .strict()
       .default({ max_output_tokens: 120_000 }),
     debug: z
       .object({
         /** Keep the raw request sent upstream and the raw body that came back, per response. */
-        upstream_exchanges: z.boolean().default(true),
+        upstream_exchanges: booleanValue().default(true),
       })
       .strict()
       .default({ upstream_exchanges: true }),

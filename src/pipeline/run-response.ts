@@ -57,7 +57,8 @@ export async function planResponse(deps: PipelineDeps, owner: string, rawBody: u
 
 /**
  * Runs a plan. Yields the numbered events; returns the final response. Fails with a GatewayError (an HTTP
- * error for the client) when upstream refuses or fails before any output, and then stores nothing.
+ * error for the client) when upstream refuses or fails before any output — or at all, for a non-streaming
+ * client — and then stores nothing.
  */
 export async function* executeResponse(deps: PipelineDeps, plan: ResponsePlan, signal: AbortSignal): AsyncGenerator<ResponsesEvent, ResponseObject> {
   const now = deps.now ?? unixNow;
@@ -117,7 +118,8 @@ export async function* executeResponse(deps: PipelineDeps, plan: ResponsePlan, s
         held = undefined;
       }
       for (const event of emitted) {
-        if (isTerminal(event) && plan.store) await persist(deps, plan, sequencer, run, warnings);
+        // A non-streaming client never sees a failed run's id (it gets the HTTP error), so it is not kept.
+        if (isTerminal(event) && plan.store && (plan.stream || event.type !== 'response.failed')) await persist(deps, plan, sequencer, run, warnings);
         yield event;
       }
     }
@@ -159,8 +161,15 @@ function failureOf(err: unknown): StreamFailure {
 function preOutputError(failure: { code: string; message: string } | null): GatewayError {
   const code = failure?.code ?? 'server_error';
   const message = failure?.message ?? 'The response failed.';
-  const status = /quota|rate_limit/.test(code) ? 429 : /^invalid|image|context_length|unsupported/.test(code) ? 400 : 500;
-  return new GatewayError(status, message, status === 429 ? code : status === 400 ? 'invalid_request_error' : 'server_error', code);
+  // OpenRouter's codes are HTTP statuses; OpenAI's are words.
+  const status = /^[45]\d\d$/.test(code)
+    ? Number(code)
+    : /quota|rate_limit/.test(code)
+      ? 429
+      : /^invalid|image|context_length|unsupported/.test(code)
+        ? 400
+        : 500;
+  return new GatewayError(status, message, status === 429 ? code : status < 500 ? 'invalid_request_error' : 'server_error', code);
 }
 
 /** After the terminal event upstream usually has nothing left: read it out so the socket is reused, within bounds. */

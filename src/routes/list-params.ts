@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { toValidationError } from '../pipeline/request-schema.js';
 import type { ListOptions } from '../store/responses-repository.js';
-import type { ResponseItem } from '../../transformers/responses-types.js';
+import type { JsonObject, ResponseItem } from '../../transformers/responses-types.js';
 
 const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -26,14 +26,24 @@ export function listBody(items: ResponseItem[], hasMore: boolean) {
   };
 }
 
-/** An input item as the API lists it: a message always has `type` and content parts, as OpenAI shows it. */
+/**
+ * An input item as the API lists it, with what the spec's item resources require and clients often leave out: a
+ * message has `type`, `status` and content parts (output_text with `annotations` and `logprobs`); a tool call or
+ * output has `status`. Stored input is complete by definition, so the status is `completed`.
+ */
 export function toListedItem(item: ResponseItem): ResponseItem {
   if ((item.type === undefined || item.type === null || item.type === 'message') && typeof item.role === 'string') {
     const content =
       typeof item.content === 'string'
-        ? [{ type: item.role === 'assistant' ? 'output_text' : 'input_text', text: item.content, ...(item.role === 'assistant' ? { annotations: [] } : {}) }]
+        ? [item.role === 'assistant' ? { type: 'output_text', text: item.content } : { type: 'input_text', text: item.content }]
         : item.content;
-    return { ...item, type: 'message', content, status: item.status ?? 'completed' };
+    const parts = Array.isArray(content)
+      ? content.map((part: JsonObject) => (part?.type === 'output_text' ? { ...part, annotations: part.annotations ?? [], logprobs: part.logprobs ?? [] } : part))
+      : content;
+    return { ...item, type: 'message', content: parts, status: item.status ?? 'completed' };
+  }
+  if (typeof item.type === 'string' && /_call(_output)?$/.test(item.type) && (item.status === undefined || item.status === null)) {
+    return { ...item, status: 'completed' };
   }
   return item;
 }

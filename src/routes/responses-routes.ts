@@ -63,6 +63,12 @@ export function responsesRoutes(deps: PipelineDeps): Hono<Env> {
     return c.json({ id, object: 'response', deleted: true });
   });
 
+  app.post('/:id/cancel', async (c) => {
+    const id = c.req.param('id');
+    if (!(await getResponse(deps.db, c.get('owner'), id))) throw responseNotFound(id);
+    throw invalidRequest(null, 'Only responses created with the `background` parameter set to `true` can be cancelled.', 'not_cancellable');
+  });
+
   app.get('/:id/input_items', async (c) => {
     const id = c.req.param('id');
     const page = await listInputItems(deps.db, c.get('owner'), id, parseListQuery(c.req.query()));

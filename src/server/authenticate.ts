@@ -20,8 +20,8 @@ export function authenticate(keys: { name: string; key: string }[]): MiddlewareH
       c.set('owner', ANONYMOUS_OWNER);
       return next();
     }
-    const header = c.req.header('authorization') ?? '';
-    const presented = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    // The scheme is case-insensitive (RFC 9110 §11.1): some HTTP clients send `bearer`.
+    const presented = /^bearer\s+(.*)$/i.exec(c.req.header('authorization') ?? '')?.[1]?.trim() ?? '';
     if (presented === '') throw unauthorized("You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.");
     const candidate = digest(presented);
     let owner: string | undefined;

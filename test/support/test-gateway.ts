@@ -44,7 +44,13 @@ export function testConfig(upstreamUrl: string, dir: string, overrides: Record<s
   });
 }
 
-export async function startTestGateway(upstreamUrl: string, overrides: Record<string, unknown> = {}, dir?: string): Promise<TestGateway> {
+/** `dir` reuses a directory (kept on close unless `ownsDir`); without it a temp dir is made and removed on close. */
+export async function startTestGateway(
+  upstreamUrl: string,
+  overrides: Record<string, unknown> = {},
+  dir?: string,
+  ownsDir = dir === undefined,
+): Promise<TestGateway> {
   const home = dir ?? mkdtempSync(join(tmpdir(), 'junction-test-'));
   const config = testConfig(upstreamUrl, home, overrides);
   const gateway = await startGateway(config, pino({ level: 'silent' }));
@@ -54,11 +60,12 @@ export async function startTestGateway(upstreamUrl: string, overrides: Record<st
     config,
     async close() {
       await gateway.close();
-      if (!dir) rmSync(home, { recursive: true, force: true });
+      if (ownsDir) rmSync(home, { recursive: true, force: true });
     },
     async restart() {
       await gateway.close();
-      return startTestGateway(upstreamUrl, overrides, home);
+      // The restarted instance inherits the duty to remove the temp dir, so a test that restarts leaks nothing.
+      return startTestGateway(upstreamUrl, overrides, home, ownsDir);
     },
   };
 }
