@@ -2,39 +2,29 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../transformers/responses-types.js';
 import { getJson, postResponses } from './support/gateway-client.js';
-import { fixtureReply, startMockUpstream, type MockUpstream } from './support/mock-upstream.js';
-import { startTestGateway, type TestGateway } from './support/test-gateway.js';
+import { fixtureReply } from './support/mock-upstream.js';
+import { useGatewayWithMock } from './support/test-gateway.js';
 
-let upstream: MockUpstream;
-let gateway: TestGateway;
-
-beforeAll(async () => {
-  upstream = await startMockUpstream();
-  gateway = await startTestGateway(upstream.url);
-});
-afterAll(async () => {
-  await gateway?.close();
-  await upstream?.close();
-});
+const env = useGatewayWithMock();
 
 describe('a chain across a restart', () => {
   it('resolves turn 1 (stored before the restart) into turn 2, and GET/input_items still answer', async () => {
-    upstream.reply('/v1/responses', fixtureReply('openai/reasoning-summary-function-call.sse'));
-    const turn1 = await postResponses(gateway.url, { model: 'gpt-5-nano', input: 'What is 12 + 7?', stream: true });
+    env.upstream.reply('/v1/responses', fixtureReply('openai/reasoning-summary-function-call.sse'));
+    const turn1 = await postResponses(env.gateway.url, { model: 'gpt-5-nano', input: 'What is 12 + 7?', stream: true });
     expect(turn1.status).toBe(200);
     const first = turn1.events.at(-1)!.response as JsonObject;
     const [reasoning, call] = first.output as JsonObject[];
     expect(reasoning!.encrypted_content).toEqual(expect.any(String));
 
-    const before = await getJson(gateway.url, `/v1/responses/${String(first.id)}`);
+    const before = await getJson(env.gateway.url, `/v1/responses/${String(first.id)}`);
     expect(before.status).toBe(200);
 
-    const oldUrl = gateway.url;
-    gateway = await gateway.restart();
-    const file = join(gateway.dir, 'junction.db');
+    const oldUrl = env.gateway.url;
+    env.gateway = await env.gateway.restart();
+    const file = join(env.gateway.dir, 'junction.db');
     expect(existsSync(file)).toBe(true);
     // On disk: the row, its owner and the upstream's own id, read with a connection of our own.
     const sqlite = new SQLite(file, { readonly: true });
@@ -47,19 +37,19 @@ describe('a chain across a restart', () => {
     // A new server: the old one no longer answers.
     await expect(fetch(`${oldUrl}/v1/models`)).rejects.toThrow();
 
-    const after = await getJson(gateway.url, `/v1/responses/${String(first.id)}`);
+    const after = await getJson(env.gateway.url, `/v1/responses/${String(first.id)}`);
     expect(after).toEqual(before);
-    const items = await getJson(gateway.url, `/v1/responses/${String(first.id)}/input_items`);
+    const items = await getJson(env.gateway.url, `/v1/responses/${String(first.id)}/input_items`);
     expect(items.status).toBe(200);
     expect(items.json.data).toEqual([expect.objectContaining({ type: 'message', role: 'user' })]);
 
-    upstream.reply('/v1/responses', fixtureReply('openai/function-call-loop-final-text.sse'));
+    env.upstream.reply('/v1/responses', fixtureReply('openai/function-call-loop-final-text.sse'));
     const output = { type: 'function_call_output', call_id: call!.call_id, output: '19' };
-    const turn2 = await postResponses(gateway.url, { model: 'gpt-5-nano', previous_response_id: first.id, input: [output] });
+    const turn2 = await postResponses(env.gateway.url, { model: 'gpt-5-nano', previous_response_id: first.id, input: [output] });
     expect(turn2.status).toBe(200);
     expect(turn2.json!.previous_response_id).toBe(first.id);
 
-    const sent = upstream.received.at(-1)!.json;
+    const sent = env.upstream.received.at(-1)!.json;
     expect(sent.input).toEqual([
       { type: 'message', role: 'user', content: 'What is 12 + 7?' },
       reasoning,
@@ -69,7 +59,7 @@ describe('a chain across a restart', () => {
     expect(sent).not.toHaveProperty('previous_response_id');
 
     // Bob cannot reach alice's chain after the restart either.
-    const foreign = await postResponses(gateway.url, { model: 'gpt-5-nano', previous_response_id: turn2.json!.id, input: 'x' }, 'sk-test-bob');
+    const foreign = await postResponses(env.gateway.url, { model: 'gpt-5-nano', previous_response_id: turn2.json!.id, input: 'x' }, 'sk-test-bob');
     expect(foreign.status).toBe(404);
     expect((foreign.json!.error as JsonObject).code).toBe('previous_response_not_found');
   });
@@ -80,13 +70,13 @@ describe('a long chain with a restart in the middle', () => {
     const TURNS = 12;
     let previous: unknown = undefined;
     for (let turn = 1; turn <= TURNS; turn++) {
-      if (turn === 7) gateway = await gateway.restart();
-      upstream.reply('/v1/responses', fixtureReply('openai/function-call-loop-final-text.sse'));
-      const res = await postResponses(gateway.url, { model: 'gpt-4o', input: `turn ${turn}`, ...(previous ? { previous_response_id: previous } : {}), stream: turn % 2 === 0 });
+      if (turn === 7) env.gateway = await env.gateway.restart();
+      env.upstream.reply('/v1/responses', fixtureReply('openai/function-call-loop-final-text.sse'));
+      const res = await postResponses(env.gateway.url, { model: 'gpt-4o', input: `turn ${turn}`, ...(previous ? { previous_response_id: previous } : {}), stream: turn % 2 === 0 });
       expect(res.status).toBe(200);
       previous = ((res.json ?? res.events.at(-1)!.response) as JsonObject).id;
     }
-    const input = upstream.received.at(-1)!.json.input as JsonObject[];
+    const input = env.upstream.received.at(-1)!.json.input as JsonObject[];
     expect(input).toHaveLength(2 * TURNS - 1);
     input.forEach((item, i) => {
       if (i % 2 === 0) expect(item).toEqual({ type: 'message', role: 'user', content: `turn ${i / 2 + 1}` });

@@ -1,12 +1,12 @@
 // Every recorded Chat Completions stream and body, replayed through a chat provider: the same well-formed Responses stream.
 import { readdirSync } from 'node:fs';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../transformers/responses-types.js';
 import { getJson, postResponses } from './support/gateway-client.js';
-import { fixturePath, fixtureReply, startMockUpstream, type MockUpstream } from './support/mock-upstream.js';
+import { fixturePath, fixtureReply } from './support/mock-upstream.js';
 import { streamViolations } from './support/stream-invariants.js';
-import { startTestGateway, TEST_KEYS, type TestGateway } from './support/test-gateway.js';
+import { TEST_KEYS, useGatewayWithMock } from './support/test-gateway.js';
 
 const CHAT = [
   ...readdirSync(fixturePath('openrouter'))
@@ -20,52 +20,42 @@ const EXPECTED_STATUS: Record<string, string> = {
   'openrouter/chat-length-midstream-error.sse': 'failed',
 };
 
-let upstream: MockUpstream;
-let gateway: TestGateway;
-
-beforeAll(async () => {
-  upstream = await startMockUpstream();
-  gateway = await startTestGateway(upstream.url);
-});
-afterAll(async () => {
-  await gateway.close();
-  await upstream.close();
-});
+const env = useGatewayWithMock();
 
 describe.each(CHAT)('replaying %s through a Chat Completions provider', (file) => {
   it('streams a complete Responses stream that folds to what GET returns', async () => {
-    upstream.reply('/v1/chat/completions', fixtureReply(file, { chunkSize: 512 }));
-    const result = await postResponses(gateway.url, { model: 'openrouter/some/model', input: 'replay', stream: true });
+    env.upstream.reply('/v1/chat/completions', fixtureReply(file, { chunkSize: 512 }));
+    const result = await postResponses(env.gateway.url, { model: 'openrouter/some/model', input: 'replay', stream: true });
     expect(result.status).toBe(200);
     expect(streamViolations(result.events)).toEqual([]);
     const final = result.events.at(-1)!.response as JsonObject;
     expect(final.status).toBe(EXPECTED_STATUS[file] ?? 'completed');
     expect((final.output as JsonObject[]).length).toBeGreaterThan(0);
-    const stored = await getJson(gateway.url, `/v1/responses/${String(final.id)}`);
+    const stored = await getJson(env.gateway.url, `/v1/responses/${String(final.id)}`);
     expect(stored.json).toEqual(final);
 
-    const sent = upstream.received.at(-1)!;
+    const sent = env.upstream.received.at(-1)!;
     expect(sent.path).toBe('/v1/chat/completions');
     expect(sent.json).toMatchObject({ model: 'some/model', stream: true, stream_options: { include_usage: true } });
   });
 
   it('folds the same run into the non-streaming answer', async () => {
-    upstream.reply('/v1/chat/completions', fixtureReply(file));
-    const result = await postResponses(gateway.url, { model: 'openrouter/some/model', input: 'replay' });
+    env.upstream.reply('/v1/chat/completions', fixtureReply(file));
+    const result = await postResponses(env.gateway.url, { model: 'openrouter/some/model', input: 'replay' });
     if ((EXPECTED_STATUS[file] ?? 'completed') === 'failed') {
       expect(result.status).toBeGreaterThanOrEqual(400);
       return;
     }
     expect(result.status).toBe(200);
-    const stored = await getJson(gateway.url, `/v1/responses/${String(result.json!.id)}`);
+    const stored = await getJson(env.gateway.url, `/v1/responses/${String(result.json!.id)}`);
     expect(stored.json).toEqual(result.json);
   });
 });
 
 describe('usage from a chat provider', () => {
   it('maps prompt/completion tokens and reasoning tokens into Responses usage', async () => {
-    upstream.reply('/v1/chat/completions', fixtureReply('openrouter/chat-reasoning-anthropic.sse'));
-    const result = await postResponses(gateway.url, { model: 'openrouter/anthropic/claude-sonnet-4.5', input: 'think', reasoning: { effort: 'low', summary: 'auto' } });
+    env.upstream.reply('/v1/chat/completions', fixtureReply('openrouter/chat-reasoning-anthropic.sse'));
+    const result = await postResponses(env.gateway.url, { model: 'openrouter/anthropic/claude-sonnet-4.5', input: 'think', reasoning: { effort: 'low', summary: 'auto' } });
     const usage = result.json!.usage as JsonObject;
     expect(usage.input_tokens).toBeGreaterThan(0);
     expect(usage.output_tokens).toBeGreaterThan(0);
@@ -77,15 +67,15 @@ describe('usage from a chat provider', () => {
 
 describe('a tool loop with the openai SDK through a chat provider', () => {
   it('sends the model call, then the client output via previous_response_id as a correct Chat history', async () => {
-    const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: TEST_KEYS[0]!.key, maxRetries: 0 });
+    const client = new OpenAI({ baseURL: `${env.gateway.url}/v1`, apiKey: TEST_KEYS[0]!.key, maxRetries: 0 });
     const tools = [{ type: 'function' as const, name: 'llm_version', description: 'Return the installed version of llm', parameters: { type: 'object', properties: {} }, strict: false }];
 
-    upstream.reply('/v1/chat/completions', fixtureReply('openrouter/chat-tool-call.sse'));
+    env.upstream.reply('/v1/chat/completions', fixtureReply('openrouter/chat-tool-call.sse'));
     const first = await client.responses.create({ model: 'openrouter/openai/gpt-4.1-mini', input: 'What is the current llm version?', tools });
     const call = first.output.find((i) => i.type === 'function_call');
     expect(call).toMatchObject({ type: 'function_call', name: 'llm_version', call_id: 'call_o4OCgtJrNoZTmoCRvmlfoHfj', arguments: '{}' });
 
-    upstream.reply('/v1/chat/completions', fixtureReply('openrouter/chat-text.sse'));
+    env.upstream.reply('/v1/chat/completions', fixtureReply('openrouter/chat-text.sse'));
     const second = await client.responses.create({
       model: 'openrouter/openai/gpt-4.1-mini',
       previous_response_id: first.id,
@@ -95,7 +85,7 @@ describe('a tool loop with the openai SDK through a chat provider', () => {
     expect(second.status).toBe('completed');
     expect(second.output_text.length).toBeGreaterThan(0);
 
-    const messages = upstream.received.at(-1)!.json.messages as JsonObject[];
+    const messages = env.upstream.received.at(-1)!.json.messages as JsonObject[];
     expect(messages.map((m) => m.role)).toEqual(['user', 'assistant', 'tool']);
     expect(messages[1]!.tool_calls).toEqual([
       { id: 'call_o4OCgtJrNoZTmoCRvmlfoHfj', type: 'function', function: { name: 'llm_version', arguments: '{}' } },
@@ -106,22 +96,22 @@ describe('a tool loop with the openai SDK through a chat provider', () => {
 
 describe('encrypted reasoning across providers', () => {
   it('goes back to the provider that made it, and never to another one', async () => {
-    upstream.reply('/v1/chat/completions', fixtureReply('openrouter/chat-reasoning-anthropic.sse'));
-    const first = await postResponses(gateway.url, { model: 'openrouter/anthropic/claude-sonnet-4.5', input: 'think', reasoning: { summary: 'auto' } });
+    env.upstream.reply('/v1/chat/completions', fixtureReply('openrouter/chat-reasoning-anthropic.sse'));
+    const first = await postResponses(env.gateway.url, { model: 'openrouter/anthropic/claude-sonnet-4.5', input: 'think', reasoning: { summary: 'auto' } });
     expect(first.status).toBe(200);
 
     // Same provider: the reasoning details ride on the assistant message, as OpenRouter wants them back.
-    upstream.reply('/v1/chat/completions', fixtureReply('openrouter/chat-text.sse'));
-    await postResponses(gateway.url, { model: 'openrouter/anthropic/claude-sonnet-4.5', input: 'again', previous_response_id: first.json!.id });
-    const sameProvider = upstream.received.at(-1)!.json.messages as JsonObject[];
+    env.upstream.reply('/v1/chat/completions', fixtureReply('openrouter/chat-text.sse'));
+    await postResponses(env.gateway.url, { model: 'openrouter/anthropic/claude-sonnet-4.5', input: 'again', previous_response_id: first.json!.id });
+    const sameProvider = env.upstream.received.at(-1)!.json.messages as JsonObject[];
     const assistant = sameProvider.find((m) => m.role === 'assistant')!;
     expect(Array.isArray(assistant.reasoning_details)).toBe(true);
     expect((assistant.reasoning_details as JsonObject[]).length).toBeGreaterThan(0);
 
     // Another provider: the reasoning item is not sent at all.
-    upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
-    await postResponses(gateway.url, { model: 'gpt-4o', input: 'and now openai', previous_response_id: first.json!.id });
-    const otherProvider = upstream.received.at(-1)!.json.input as JsonObject[];
+    env.upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
+    await postResponses(env.gateway.url, { model: 'gpt-4o', input: 'and now openai', previous_response_id: first.json!.id });
+    const otherProvider = env.upstream.received.at(-1)!.json.input as JsonObject[];
     expect(otherProvider.some((i) => i.type === 'reasoning')).toBe(false);
     expect(otherProvider.some((i) => i.type === 'message' && i.role === 'assistant')).toBe(true);
   });

@@ -1,13 +1,13 @@
 // Every POST /v1/responses body that a real client sent (shared/clients/*.json) is accepted verbatim and forwarded intact.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../transformers/responses-types.js';
 import { postResponses } from './support/gateway-client.js';
-import { fixtureReply, startMockUpstream, type MockUpstream } from './support/mock-upstream.js';
+import { fixtureReply } from './support/mock-upstream.js';
 import { sharedDir } from './support/openapi-validator.js';
 import { streamViolations } from './support/stream-invariants.js';
-import { startTestGateway, type TestGateway } from './support/test-gateway.js';
+import { useGatewayWithMock } from './support/test-gateway.js';
 
 interface CapturedRequest {
   label: string;
@@ -53,17 +53,7 @@ function replyFor(body: JsonObject) {
   return fixtureReply('openai/function-call-loop-final-text.sse');
 }
 
-let upstream: MockUpstream;
-let gateway: TestGateway;
-
-beforeAll(async () => {
-  upstream = await startMockUpstream();
-  gateway = await startTestGateway(upstream.url);
-});
-afterAll(async () => {
-  await gateway?.close();
-  await upstream?.close();
-});
+const env = useGatewayWithMock();
 
 describe('the captured client bodies', () => {
   it('cover every client file and the traps the README names', () => {
@@ -87,22 +77,22 @@ function captured(file: string, label: string, changes: JsonObject = {}): JsonOb
 
 describe('when the gateway has the state a captured body points at (ids adapted to the gateway\'s own)', () => {
   it("openai SDK: function tool turn 2 chains on turn 1's gateway id", async () => {
-    upstream.reply('/v1/responses', fixtureReply('openai/function-call-legacy-no-seq.sse'), fixtureReply('openai/function-call-loop-final-text.sse'));
+    env.upstream.reply('/v1/responses', fixtureReply('openai/function-call-legacy-no-seq.sse'), fixtureReply('openai/function-call-loop-final-text.sse'));
     const turn1Body = captured('openai-sdk.json', 'function tool turn 1');
-    const turn1 = await postResponses(gateway.url, turn1Body, 'sk-test-alice');
+    const turn1 = await postResponses(env.gateway.url, turn1Body, 'sk-test-alice');
     expect(turn1.status).toBe(200);
     expect((turn1.json!.output as JsonObject[]).map((item) => item.type)).toContain('function_call');
 
     const turn2Body = captured('openai-sdk.json', 'function tool turn 2 (previous_response_id + function_call_output)', { previous_response_id: turn1.json!.id });
-    const turn2 = await postResponses(gateway.url, turn2Body, 'sk-test-alice');
+    const turn2 = await postResponses(env.gateway.url, turn2Body, 'sk-test-alice');
     expect(turn2.status).toBe(200);
-    const sent = upstream.received.at(-1)!.json;
+    const sent = env.upstream.received.at(-1)!.json;
     expect(sent.input).toEqual([{ type: 'message', role: 'user', content: turn1Body.input }, ...(turn1.json!.output as JsonObject[]), ...(turn2Body.input as JsonObject[])]);
   });
 
   it('AI SDK: an item_reference to a stored reasoning item is replaced by that item, encrypted content included', async () => {
-    upstream.reply('/v1/responses', fixtureReply('openai/reasoning-summary-function-call.sse'), fixtureReply('openai/function-call-loop-final-text.sse'));
-    const step1 = await postResponses(gateway.url, captured('ai-sdk.json', 'generateText reasoning model + tool (store default), step 1'), 'sk-test-alice');
+    env.upstream.reply('/v1/responses', fixtureReply('openai/reasoning-summary-function-call.sse'), fixtureReply('openai/function-call-loop-final-text.sse'));
+    const step1 = await postResponses(env.gateway.url, captured('ai-sdk.json', 'generateText reasoning model + tool (store default), step 1'), 'sk-test-alice');
     expect(step1.status).toBe(200);
     const reasoning = (step1.json!.output as JsonObject[])[0]!;
     expect(reasoning.type).toBe('reasoning');
@@ -110,21 +100,21 @@ describe('when the gateway has the state a captured body points at (ids adapted 
     const step2Body = captured('ai-sdk.json', 'step 2: reasoning replayed as {type:"item_reference", id:"rs_…"}');
     const input = step2Body.input as JsonObject[];
     input[1] = { type: 'item_reference', id: reasoning.id };
-    const step2 = await postResponses(gateway.url, step2Body, 'sk-test-alice');
+    const step2 = await postResponses(env.gateway.url, step2Body, 'sk-test-alice');
     expect(step2.status).toBe(200);
-    const sent = upstream.received.at(-1)!.json;
+    const sent = env.upstream.received.at(-1)!.json;
     expect(sent.input).toEqual([input[0], reasoning, input[2], input[3]]);
 
     // Someone else's reference stays unknown to them.
-    const foreign = await postResponses(gateway.url, step2Body, 'sk-test-bob');
+    const foreign = await postResponses(env.gateway.url, step2Body, 'sk-test-bob');
     expect(foreign.status).toBe(404);
     expect((foreign.json!.error as JsonObject).code).toBe('item_not_found');
   });
 
   it('Agents SDK: a reasoning item replayed by id without content gets its stored encrypted content back', async () => {
-    upstream.reply('/v1/responses', fixtureReply('openai/reasoning-summary-function-call.sse'), fixtureReply('openai/function-call-loop-final-text.sse'));
+    env.upstream.reply('/v1/responses', fixtureReply('openai/reasoning-summary-function-call.sse'), fixtureReply('openai/function-call-loop-final-text.sse'));
     const label = 'modelSettings {store:false, reasoning:{effort:low,summary:auto}, parallelToolCalls:false}: run() turn 1';
-    const turn1 = await postResponses(gateway.url, captured('agents.json', label, { store: true }), 'sk-test-alice');
+    const turn1 = await postResponses(env.gateway.url, captured('agents.json', label, { store: true }), 'sk-test-alice');
     expect(turn1.status).toBe(200);
     const reasoning = (turn1.json!.output as JsonObject[])[0]!;
 
@@ -133,9 +123,9 @@ describe('when the gateway has the state a captured body points at (ids adapted 
     const input = turn2Body.input as JsonObject[];
     expect(input[1]).not.toHaveProperty('encrypted_content');
     input[1] = { ...input[1], id: reasoning.id };
-    const turn2 = await postResponses(gateway.url, turn2Body, 'sk-test-alice');
+    const turn2 = await postResponses(env.gateway.url, turn2Body, 'sk-test-alice');
     expect(turn2.status).toBe(200);
-    const sent = upstream.received.at(-1)!.json;
+    const sent = env.upstream.received.at(-1)!.json;
     expect((sent.input as JsonObject[])[1]).toEqual({ ...input[1], encrypted_content: reasoning.encrypted_content });
   });
 });
@@ -145,14 +135,14 @@ describe.each(CASES)('$file #$index: $label', ({ request }) => {
 
   it('is accepted verbatim, and what upstream receives keeps every field the client sent', async () => {
     const expected = expectedFor(body);
-    const before = upstream.received.length;
-    if (expected.status === 200) upstream.reply('/v1/responses', replyFor(body));
-    const res = await postResponses(gateway.url, body, 'sk-test-alice');
+    const before = env.upstream.received.length;
+    if (expected.status === 200) env.upstream.reply('/v1/responses', replyFor(body));
+    const res = await postResponses(env.gateway.url, body, 'sk-test-alice');
 
     if (expected.status !== 200) {
       expect({ status: res.status, param: (res.json?.error as JsonObject | undefined)?.param }).toEqual({ status: expected.status, param: expected.param });
       if (expected.code) expect((res.json!.error as JsonObject).code).toBe(expected.code);
-      expect(upstream.received.length).toBe(before);
+      expect(env.upstream.received.length).toBe(before);
       return;
     }
 
@@ -165,9 +155,9 @@ describe.each(CASES)('$file #$index: $label', ({ request }) => {
       expect(res.json).toMatchObject({ object: 'response', status: 'completed' });
     }
 
-    expect(upstream.received.length).toBe(before + 1);
-    const sent = upstream.received.at(-1)!.json;
-    expect(sent.model).toBe(gateway.config.models[String(body.model)]!.model);
+    expect(env.upstream.received.length).toBe(before + 1);
+    const sent = env.upstream.received.at(-1)!.json;
+    expect(sent.model).toBe(env.gateway.config.models[String(body.model)]!.model);
     expect(sent.input).toEqual(body.input);
     expect(sent.stream).toBe(true);
     for (const [key, value] of Object.entries(body)) {

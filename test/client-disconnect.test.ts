@@ -1,22 +1,12 @@
 // A client that goes away mid-stream: the gateway stops reading upstream, closes that request, and stores nothing.
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createParser } from 'eventsource-parser';
 import { getJson } from './support/gateway-client.js';
-import { fixturePath, startMockUpstream, type MockUpstream } from './support/mock-upstream.js';
-import { authHeaders, startTestGateway, type TestGateway } from './support/test-gateway.js';
+import { fixturePath } from './support/mock-upstream.js';
+import { authHeaders, useGatewayWithMock } from './support/test-gateway.js';
 
-let upstream: MockUpstream;
-let gateway: TestGateway;
-
-beforeAll(async () => {
-  upstream = await startMockUpstream();
-  gateway = await startTestGateway(upstream.url);
-});
-afterAll(async () => {
-  await gateway.close();
-  await upstream.close();
-});
+const env = useGatewayWithMock();
 
 async function until(condition: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -29,9 +19,9 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 describe('a client that disconnects mid-stream', () => {
   it('makes the gateway abort its upstream request, and nothing is stored', async () => {
     // A real recording, paced slowly: 64 bytes every 50 ms (about 4 s, longer than the wait below).
-    upstream.reply('/v1/responses', { body: readFileSync(fixturePath('openai/text-with-conversation.sse')), contentType: 'text/event-stream', chunkSize: 64, delayMs: 50 });
+    env.upstream.reply('/v1/responses', { body: readFileSync(fixturePath('openai/text-with-conversation.sse')), contentType: 'text/event-stream', chunkSize: 64, delayMs: 50 });
     const abort = new AbortController();
-    const res = await fetch(`${gateway.url}/v1/responses`, {
+    const res = await fetch(`${env.gateway.url}/v1/responses`, {
       method: 'POST',
       headers: authHeaders(),
       body: JSON.stringify({ model: 'gpt-4o', input: 'hi', stream: true }),
@@ -52,11 +42,11 @@ describe('a client that disconnects mid-stream', () => {
       const { value } = await reader.read();
       parser.feed(decoder.decode(value, { stream: true }));
     }
-    expect(upstream.activeRequests()).toBe(1);
+    expect(env.upstream.activeRequests()).toBe(1);
 
     abort.abort();
-    await until(() => upstream.activeRequests() === 0, 'the upstream request to close');
-    const stored = await getJson(gateway.url, `/v1/responses/${responseId}`);
+    await until(() => env.upstream.activeRequests() === 0, 'the upstream request to close');
+    const stored = await getJson(env.gateway.url, `/v1/responses/${responseId}`);
     expect(stored.status).toBe(404);
   });
 });

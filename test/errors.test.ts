@@ -8,26 +8,16 @@ import { parseConfig } from '../src/config/load-config.js';
 import { startGateway, type RunningGateway } from '../src/server/start-gateway.js';
 import type { JsonObject } from '../transformers/responses-types.js';
 import { getJson, postResponses } from './support/gateway-client.js';
-import { fixtureReply, startMockUpstream, type MockUpstream } from './support/mock-upstream.js';
-import { authHeaders, startTestGateway, type TestGateway } from './support/test-gateway.js';
+import { fixtureReply, startMockUpstream } from './support/mock-upstream.js';
+import { authHeaders, startTestGateway, type TestGateway, useGatewayWithMock } from './support/test-gateway.js';
 
-let upstream: MockUpstream;
-let gateway: TestGateway;
-
-beforeAll(async () => {
-  upstream = await startMockUpstream();
-  gateway = await startTestGateway(upstream.url);
-});
-afterAll(async () => {
-  await gateway?.close();
-  await upstream?.close();
-});
+const env = useGatewayWithMock();
 
 const errorOf = (json: JsonObject | undefined) => (json as { error: JsonObject }).error;
-const lastSent = () => upstream.received.at(-1)!.json;
+const lastSent = () => env.upstream.received.at(-1)!.json;
 
 async function post(body: string, headers: Record<string, string> = authHeaders()) {
-  const res = await fetch(`${gateway.url}/v1/responses`, { method: 'POST', headers, body });
+  const res = await fetch(`${env.gateway.url}/v1/responses`, { method: 'POST', headers, body });
   return { status: res.status, headers: res.headers, json: (await res.json()) as JsonObject };
 }
 
@@ -54,7 +44,7 @@ describe('invalid bodies', () => {
     { name: 'metadata values are not strings', body: { model: 'gpt-4o', input: 'hi', metadata: { a: 1 } }, param: 'metadata.a' },
     { name: 'an input item without type or role', body: { model: 'gpt-4o', input: [{ content: 'hi' }] }, param: 'input[0]' },
   ])('$name: 400 invalid_request_error naming $param, nothing sent upstream', async ({ body, param }) => {
-    const before = upstream.received.length;
+    const before = env.upstream.received.length;
     const res = await post(JSON.stringify(body));
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
@@ -62,7 +52,7 @@ describe('invalid bodies', () => {
     expect(error.type).toBe('invalid_request_error');
     expect(error.param).toBe(param);
     expect(error.message).toContain(param.split(/[.[]/)[0]);
-    expect(upstream.received.length).toBe(before);
+    expect(env.upstream.received.length).toBe(before);
   });
 
   it('a missing model says it is a missing required parameter', async () => {
@@ -83,7 +73,7 @@ describe('invalid bodies', () => {
 
 describe('upstream errors are passed on', () => {
   it.each([false, true])('an upstream 400 keeps status, message, param and code (stream: %s)', async (stream) => {
-    upstream.reply('/v1/responses', fixtureReply('openai/error-400-invalid-temperature.json', { status: 400 }));
+    env.upstream.reply('/v1/responses', fixtureReply('openai/error-400-invalid-temperature.json', { status: 400 }));
     const res = await post(JSON.stringify({ model: 'gpt-4o', input: 'hi', temperature: 0, stream }));
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
@@ -98,7 +88,7 @@ describe('upstream errors are passed on', () => {
   });
 
   it('an upstream 429 keeps its Retry-After header and its code, and nothing is stored', async () => {
-    upstream.reply('/v1/responses', fixtureReply('openai/error-insufficient-quota.json', { status: 429, headers: { 'retry-after': '7' } }));
+    env.upstream.reply('/v1/responses', fixtureReply('openai/error-insufficient-quota.json', { status: 429, headers: { 'retry-after': '7' } }));
     const res = await post(JSON.stringify({ model: 'gpt-4o', input: 'hi', stream: true }));
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('7');
@@ -106,7 +96,7 @@ describe('upstream errors are passed on', () => {
   });
 
   it('synthetic: an upstream 503 with a plain-text body keeps its status and says what came back', async () => {
-    upstream.reply('/v1/responses', { status: 503, contentType: 'text/plain', body: 'upstream overloaded' });
+    env.upstream.reply('/v1/responses', { status: 503, contentType: 'text/plain', body: 'upstream overloaded' });
     const res = await post(JSON.stringify({ model: 'gpt-4o', input: 'hi' }));
     expect(res.status).toBe(503);
     expect(expectOpenAIError(res.json).message).toContain('upstream overloaded');
@@ -123,23 +113,23 @@ describe('routing', () => {
   });
 
   it('PROVIDER/MODEL reaches that provider with the model name after the first slash', async () => {
-    upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'), fixtureReply('xai/reasoning-summary-text.sse'));
-    const res = await postResponses(gateway.url, { model: 'openai/gpt-4.1', input: 'hi' });
+    env.upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'), fixtureReply('xai/reasoning-summary-text.sse'));
+    const res = await postResponses(env.gateway.url, { model: 'openai/gpt-4.1', input: 'hi' });
     expect(res.status).toBe(200);
     expect(lastSent().model).toBe('gpt-4.1');
-    expect(upstream.received.at(-1)!.headers.authorization).toBe('Bearer sk-upstream-openai');
+    expect(env.upstream.received.at(-1)!.headers.authorization).toBe('Bearer sk-upstream-openai');
 
-    const xai = await postResponses(gateway.url, { model: 'xai/grok-4/fast', input: 'hi' });
+    const xai = await postResponses(env.gateway.url, { model: 'xai/grok-4/fast', input: 'hi' });
     expect(xai.status).toBe(200);
     expect(lastSent().model).toBe('grok-4/fast');
-    expect(upstream.received.at(-1)!.headers.authorization).toBe('Bearer sk-upstream-xai');
+    expect(env.upstream.received.at(-1)!.headers.authorization).toBe('Bearer sk-upstream-xai');
   });
 
   it('GET /v1/models lists the aliases in the list shape', async () => {
-    const res = await getJson(gateway.url, '/v1/models');
+    const res = await getJson(env.gateway.url, '/v1/models');
     expect(res.status).toBe(200);
     expect(res.json.object).toBe('list');
-    expect((res.json.data as JsonObject[]).map((m) => m.id)).toEqual(Object.keys(gateway.config.models));
+    expect((res.json.data as JsonObject[]).map((m) => m.id)).toEqual(Object.keys(env.gateway.config.models));
     expect((res.json.data as JsonObject[])[0]).toEqual({ id: 'gpt-4o', object: 'model', created: expect.any(Number), owned_by: 'openai' });
   });
 });
@@ -155,16 +145,16 @@ describe('state ids', () => {
   });
 
   it('a previous_response_id the gateway never issued is a 404 previous_response_not_found', async () => {
-    const before = upstream.received.length;
+    const before = env.upstream.received.length;
     const res = await post(JSON.stringify({ model: 'gpt-4o', input: 'hi', previous_response_id: 'resp_never_issued' }));
     expect(res.status).toBe(404);
     expect(expectOpenAIError(res.json)).toMatchObject({ code: 'previous_response_not_found', param: 'previous_response_id' });
-    expect(upstream.received.length).toBe(before);
+    expect(env.upstream.received.length).toBe(before);
   });
 
   it('GET, DELETE and input_items of an unknown id are 404 in the error shape', async () => {
     for (const [path, method] of [['/v1/responses/resp_nope', 'GET'], ['/v1/responses/resp_nope', 'DELETE'], ['/v1/responses/resp_nope/input_items', 'GET']] as const) {
-      const res = await getJson(gateway.url, path, undefined, method);
+      const res = await getJson(env.gateway.url, path, undefined, method);
       expect(res.status).toBe(404);
       expectOpenAIError(res.json);
     }
@@ -178,20 +168,20 @@ describe('authentication', () => {
     { name: 'a key that is a prefix of a real one', headers: authHeaders('sk-test-ali') },
     { name: 'a non-Bearer scheme', headers: { authorization: 'Basic sk-test-alice', 'content-type': 'application/json' } },
   ])('$name: 401 on every /v1 route, nothing sent upstream', async ({ headers }) => {
-    const before = upstream.received.length;
+    const before = env.upstream.received.length;
     const created = await post(JSON.stringify({ model: 'gpt-4o', input: 'hi' }), headers);
     expect(created.status).toBe(401);
     expect(expectOpenAIError(created.json).code).toBe('invalid_api_key');
-    const models = await fetch(`${gateway.url}/v1/models`, { headers });
+    const models = await fetch(`${env.gateway.url}/v1/models`, { headers });
     expect(models.status).toBe(401);
-    expect(upstream.received.length).toBe(before);
+    expect(env.upstream.received.length).toBe(before);
   });
 });
 
 describe('authentication that passes', () => {
   it('accepts the scheme in any case, as HTTP allows', async () => {
     for (const scheme of ['Bearer', 'bearer', 'BEARER']) {
-      const res = await fetch(`${gateway.url}/v1/models`, { headers: { authorization: `${scheme} sk-test-alice` } });
+      const res = await fetch(`${env.gateway.url}/v1/models`, { headers: { authorization: `${scheme} sk-test-alice` } });
       expect(res.status).toBe(200);
     }
   });
@@ -204,9 +194,9 @@ describe('input_items query parameters', () => {
     { query: 'limit=ten', param: 'limit' },
     { query: 'order=up', param: 'order' },
   ])('$query is a 400 naming $param', async ({ query, param }) => {
-    upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
-    const created = await postResponses(gateway.url, { model: 'gpt-4o', input: 'hi' });
-    const res = await getJson(gateway.url, `/v1/responses/${String(created.json!.id)}/input_items?${query}`);
+    env.upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
+    const created = await postResponses(env.gateway.url, { model: 'gpt-4o', input: 'hi' });
+    const res = await getJson(env.gateway.url, `/v1/responses/${String(created.json!.id)}/input_items?${query}`);
     expect(res.status).toBe(400);
     expect(expectOpenAIError(res.json)).toMatchObject({ type: 'invalid_request_error', param });
   });
@@ -234,14 +224,14 @@ describe('an upstream that cannot be reached', () => {
 describe('max_output_tokens', () => {
   let limited: TestGateway;
   beforeAll(async () => {
-    limited = await startTestGateway(upstream.url, { limits: { max_output_tokens: 1000 } });
+    limited = await startTestGateway(env.upstream.url, { limits: { max_output_tokens: 1000 } });
   });
   afterAll(async () => {
     await limited?.close();
   });
 
   it('is lowered to the ceiling, kept when below it, and omitted when the client sends none', async () => {
-    upstream.reply('/v1/responses', ...[1, 2, 3].map(() => fixtureReply('openai/text-with-conversation.sse')));
+    env.upstream.reply('/v1/responses', ...[1, 2, 3].map(() => fixtureReply('openai/text-with-conversation.sse')));
     expect((await postResponses(limited.url, { model: 'gpt-4o', input: 'hi', max_output_tokens: 5000 })).status).toBe(200);
     expect(lastSent().max_output_tokens).toBe(1000);
     expect((await postResponses(limited.url, { model: 'gpt-4o', input: 'hi', max_output_tokens: 500 })).status).toBe(200);
@@ -251,32 +241,32 @@ describe('max_output_tokens', () => {
   });
 
   it('has a default ceiling of 120000', async () => {
-    upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
-    expect((await postResponses(gateway.url, { model: 'gpt-4o', input: 'hi', max_output_tokens: 500_000 })).status).toBe(200);
+    env.upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
+    expect((await postResponses(env.gateway.url, { model: 'gpt-4o', input: 'hi', max_output_tokens: 500_000 })).status).toBe(200);
     expect(lastSent().max_output_tokens).toBe(120_000);
   });
 });
 
 describe('store: false', () => {
   it.each([false, true])('answers 200 (stream: %s) and leaves nothing retrievable', async (stream) => {
-    upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
-    const res = await postResponses(gateway.url, { model: 'gpt-4o', input: 'hi', store: false, stream });
+    env.upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
+    const res = await postResponses(env.gateway.url, { model: 'gpt-4o', input: 'hi', store: false, stream });
     expect(res.status).toBe(200);
     const response = (stream ? res.events.at(-1)!.response : res.json) as JsonObject;
     expect(response.status).toBe('completed');
     expect(response.store).toBe(false);
     expect(lastSent().store).toBe(false);
-    expect((await getJson(gateway.url, `/v1/responses/${String(response.id)}`)).status).toBe(404);
-    expect((await getJson(gateway.url, `/v1/responses/${String(response.id)}/input_items`)).status).toBe(404);
-    const chained = await postResponses(gateway.url, { model: 'gpt-4o', input: 'more', previous_response_id: response.id });
+    expect((await getJson(env.gateway.url, `/v1/responses/${String(response.id)}`)).status).toBe(404);
+    expect((await getJson(env.gateway.url, `/v1/responses/${String(response.id)}/input_items`)).status).toBe(404);
+    const chained = await postResponses(env.gateway.url, { model: 'gpt-4o', input: 'more', previous_response_id: response.id });
     expect(chained.status).toBe(404);
   });
 });
 
 describe('xAI quirks', () => {
   it('never sends reasoning.summary to xAI but asks for encrypted reasoning', async () => {
-    upstream.reply('/v1/responses', fixtureReply('xai/reasoning-summary-text.sse'));
-    const res = await postResponses(gateway.url, { model: 'grok-code-fast-1', input: 'hi', reasoning: { effort: 'low', summary: 'auto' } });
+    env.upstream.reply('/v1/responses', fixtureReply('xai/reasoning-summary-text.sse'));
+    const res = await postResponses(env.gateway.url, { model: 'grok-code-fast-1', input: 'hi', reasoning: { effort: 'low', summary: 'auto' } });
     expect(res.status).toBe(200);
     const sent = lastSent();
     expect(sent.model).toBe('grok-code-fast-1');
@@ -285,23 +275,23 @@ describe('xAI quirks', () => {
   });
 
   it('drops a reasoning object that held only the summary, and keeps the include the client asked for', async () => {
-    upstream.reply('/v1/responses', fixtureReply('xai/reasoning-summary-text.sse'));
-    await postResponses(gateway.url, { model: 'grok-code-fast-1', input: 'hi', reasoning: { summary: 'detailed' }, include: ['web_search_call.action.sources'] });
+    env.upstream.reply('/v1/responses', fixtureReply('xai/reasoning-summary-text.sse'));
+    await postResponses(env.gateway.url, { model: 'grok-code-fast-1', input: 'hi', reasoning: { summary: 'detailed' }, include: ['web_search_call.action.sources'] });
     const sent = lastSent();
     expect(sent).not.toHaveProperty('reasoning');
     expect(sent.include).toEqual(['web_search_call.action.sources', 'reasoning.encrypted_content']);
   });
 
   it('keeps reasoning.summary for OpenAI', async () => {
-    upstream.reply('/v1/responses', fixtureReply('openai/reasoning-summary-function-call.sse'));
-    await postResponses(gateway.url, { model: 'gpt-5-nano', input: 'hi', reasoning: { effort: 'low', summary: 'auto' } });
+    env.upstream.reply('/v1/responses', fixtureReply('openai/reasoning-summary-function-call.sse'));
+    await postResponses(env.gateway.url, { model: 'gpt-5-nano', input: 'hi', reasoning: { effort: 'low', summary: 'auto' } });
     expect(lastSent().reasoning).toEqual({ effort: 'low', summary: 'auto' });
   });
 });
 
 describe('unknown fields', () => {
   it('are forwarded upstream untouched, next to the fields the gateway reads', async () => {
-    upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
+    env.upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
     const extra = {
       service_tier: 'flex',
       text: { verbosity: 'low', format: { type: 'text' } },
@@ -311,7 +301,7 @@ describe('unknown fields', () => {
       some_future_field: { nested: [1, { deep: null }, 'x'], flag: false },
       tools: [{ type: 'namespace', name: 'ns', tools: [{ type: 'function', name: 'f', parameters: {} }] }],
     };
-    const res = await postResponses(gateway.url, { model: 'gpt-4o', input: 'hi', temperature: 0.5, ...extra });
+    const res = await postResponses(env.gateway.url, { model: 'gpt-4o', input: 'hi', temperature: 0.5, ...extra });
     expect(res.status).toBe(200);
     expect(lastSent()).toMatchObject({ ...extra, temperature: 0.5 });
     expect(lastSent().some_future_field).toEqual(extra.some_future_field);
@@ -329,7 +319,7 @@ server: { host: 127.0.0.1, port: 0 }
 database: { url: "sqlite:${join(home, 'junction.db')}" }
 keys: [{ name: alice, key: sk-test-alice }]
 providers:
-  openai: { type: openai-responses, base_url: "${upstream.url}", api_key: "\${JUNCTION_TEST_UNSET_OPENAI_KEY}" }
+  openai: { type: openai-responses, base_url: "${env.upstream.url}", api_key: "\${JUNCTION_TEST_UNSET_OPENAI_KEY}" }
 models:
   gpt-4o: { provider: openai, model: gpt-4o }
 logging: { level: silent }
@@ -343,7 +333,7 @@ logging: { level: silent }
   });
 
   it('starts, and answers a clear error naming the provider and the variable when used, without calling upstream', async () => {
-    const before = upstream.received.length;
+    const before = env.upstream.received.length;
     for (const stream of [false, true]) {
       const res = await postResponses(keyless.url, { model: 'gpt-4o', input: 'hi', stream });
       expect(res.status).toBeGreaterThanOrEqual(400);
@@ -352,21 +342,21 @@ logging: { level: silent }
       expect(error.message).toContain('JUNCTION_TEST_UNSET_OPENAI_KEY');
       expect(error.code).toBe('provider_not_configured');
     }
-    expect(upstream.received.length).toBe(before);
+    expect(env.upstream.received.length).toBe(before);
   });
 });
 
 describe('cancel', () => {
   it('refuses to cancel a response that was not created in background mode, and 404s an unknown id', async () => {
-    upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
-    const created = await postResponses(gateway.url, { model: 'gpt-4o', input: 'hi' });
+    env.upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
+    const created = await postResponses(env.gateway.url, { model: 'gpt-4o', input: 'hi' });
     const id = String(created.json!.id);
-    const cancel = await getJson(gateway.url, `/v1/responses/${id}/cancel`, undefined, 'POST');
+    const cancel = await getJson(env.gateway.url, `/v1/responses/${id}/cancel`, undefined, 'POST');
     expect(cancel.status).toBe(400);
     expect(expectOpenAIError(cancel.json)).toMatchObject({ code: 'not_cancellable' });
-    const unknown = await getJson(gateway.url, '/v1/responses/resp_unknown/cancel', undefined, 'POST');
+    const unknown = await getJson(env.gateway.url, '/v1/responses/resp_unknown/cancel', undefined, 'POST');
     expect(unknown.status).toBe(404);
-    const foreign = await getJson(gateway.url, `/v1/responses/${id}/cancel`, 'sk-test-bob', 'POST');
+    const foreign = await getJson(env.gateway.url, `/v1/responses/${id}/cancel`, 'sk-test-bob', 'POST');
     expect(foreign.status).toBe(404);
   });
 });
@@ -374,8 +364,8 @@ describe('cancel', () => {
 describe('a non-streaming run that fails after output started', () => {
   it('answers the HTTP error and keeps nothing, since the client never learned the id', async () => {
     const before = await storedCount();
-    upstream.reply('/v1/chat/completions', fixtureReply('openrouter/chat-length-midstream-error.sse'));
-    const res = await postResponses(gateway.url, { model: 'openrouter/minimax/minimax-m2:free', input: 'hi' });
+    env.upstream.reply('/v1/chat/completions', fixtureReply('openrouter/chat-length-midstream-error.sse'));
+    const res = await postResponses(env.gateway.url, { model: 'openrouter/minimax/minimax-m2:free', input: 'hi' });
     expect(res.status).toBe(400);
     expect(expectOpenAIError(res.json!)).toMatchObject({ message: 'Token limit reached' });
     expect(await storedCount()).toBe(before);
@@ -385,7 +375,7 @@ describe('a non-streaming run that fails after output started', () => {
 /** Rows in the responses table, read through the gateway's own database file. */
 async function storedCount(): Promise<number> {
   const { default: SQLite } = await import('better-sqlite3');
-  const db = new SQLite(join(gateway.dir, 'junction.db'), { readonly: true });
+  const db = new SQLite(join(env.gateway.dir, 'junction.db'), { readonly: true });
   try {
     return (db.prepare('SELECT count(*) AS n FROM responses').get() as { n: number }).n;
   } finally {

@@ -1,12 +1,12 @@
 // Every recorded OpenAI/xAI Responses stream, replayed through the gateway: well-formed stream, same object everywhere.
 import { readdirSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createParser } from 'eventsource-parser';
 import type { JsonObject } from '../transformers/responses-types.js';
 import { getJson, postResponses } from './support/gateway-client.js';
-import { fixturePath, fixtureReply, startMockUpstream, type MockUpstream } from './support/mock-upstream.js';
+import { fixturePath, fixtureReply } from './support/mock-upstream.js';
 import { streamViolations } from './support/stream-invariants.js';
-import { startTestGateway, type TestGateway } from './support/test-gateway.js';
+import { useGatewayWithMock } from './support/test-gateway.js';
 
 const NATIVE = [
   ...readdirSync(fixturePath('openai'))
@@ -44,22 +44,12 @@ const withLogprobs = (items: unknown) =>
       : item,
   );
 
-let upstream: MockUpstream;
-let gateway: TestGateway;
-
-beforeAll(async () => {
-  upstream = await startMockUpstream();
-  gateway = await startTestGateway(upstream.url);
-});
-afterAll(async () => {
-  await gateway.close();
-  await upstream.close();
-});
+const env = useGatewayWithMock();
 
 describe.each(NATIVE.filter((f) => !f.file.includes('error-event')))('replaying $file', ({ file, model }) => {
   it('streams a complete, numbered stream whose final object is what GET returns', async () => {
-    upstream.reply('/v1/responses', fixtureReply(file, { chunkSize: 997 }));
-    const result = await postResponses(gateway.url, { model, input: 'replay', stream: true });
+    env.upstream.reply('/v1/responses', fixtureReply(file, { chunkSize: 997 }));
+    const result = await postResponses(env.gateway.url, { model, input: 'replay', stream: true });
 
     expect(result.status).toBe(200);
     expect(streamViolations(result.events)).toEqual([]);
@@ -67,7 +57,7 @@ describe.each(NATIVE.filter((f) => !f.file.includes('error-event')))('replaying 
     const final = result.events.at(-1)!.response as JsonObject;
     expect(final.id).toMatch(/^resp_[0-9a-f]{48}$/);
 
-    const stored = await getJson(gateway.url, `/v1/responses/${String(final.id)}`);
+    const stored = await getJson(env.gateway.url, `/v1/responses/${String(final.id)}`);
     expect(stored.status).toBe(200);
     expect(stored.json).toEqual(final);
 
@@ -82,20 +72,20 @@ describe.each(NATIVE.filter((f) => !f.file.includes('error-event')))('replaying 
   });
 
   it('answers the non-streaming call with the same folded object it stores', async () => {
-    upstream.reply('/v1/responses', fixtureReply(file));
-    const result = await postResponses(gateway.url, { model, input: 'replay' });
+    env.upstream.reply('/v1/responses', fixtureReply(file));
+    const result = await postResponses(env.gateway.url, { model, input: 'replay' });
     expect(result.status).toBe(200);
-    const stored = await getJson(gateway.url, `/v1/responses/${String(result.json!.id)}`);
+    const stored = await getJson(env.gateway.url, `/v1/responses/${String(result.json!.id)}`);
     expect(stored.json).toEqual(result.json);
-    const sent = upstream.received.at(-1)!.json;
+    const sent = env.upstream.received.at(-1)!.json;
     expect(sent.stream).toBe(true);
   });
 });
 
 describe('an upstream error event before any output', () => {
   it('becomes an HTTP error with the upstream code, even for a streaming request, and stores nothing', async () => {
-    upstream.reply('/v1/responses', fixtureReply('openai/error-event-insufficient-quota.sse'));
-    const result = await postResponses(gateway.url, { model: 'gpt-5-nano', input: 'hi', stream: true });
+    env.upstream.reply('/v1/responses', fixtureReply('openai/error-event-insufficient-quota.sse'));
+    const result = await postResponses(env.gateway.url, { model: 'gpt-5-nano', input: 'hi', stream: true });
     expect(result.status).toBe(429);
     expect(result.json).toEqual({
       error: expect.objectContaining({ code: 'insufficient_quota', message: expect.stringContaining('exceeded your current quota') }),
@@ -107,8 +97,8 @@ describe('an upstream that closes mid-stream (a truncated real recording)', () =
   it('ends in error + response.failed, never a clean end, and closes every open item', async () => {
     const bytes = readFileSync(fixturePath('openai/text-with-conversation.sse'), 'utf8');
     const cut = bytes.slice(0, bytes.indexOf('event: response.output_text.done'));
-    upstream.reply('/v1/responses', { body: cut, contentType: 'text/event-stream' });
-    const result = await postResponses(gateway.url, { model: 'gpt-4o', input: 'hi', stream: true });
+    env.upstream.reply('/v1/responses', { body: cut, contentType: 'text/event-stream' });
+    const result = await postResponses(env.gateway.url, { model: 'gpt-4o', input: 'hi', stream: true });
     expect(streamViolations(result.events)).toEqual([]);
     const last = result.events.at(-1)!;
     expect(last.type).toBe('response.failed');
@@ -116,7 +106,7 @@ describe('an upstream that closes mid-stream (a truncated real recording)', () =
     const response = last.response as JsonObject;
     expect(response.status).toBe('failed');
     expect((response.output as JsonObject[])[0]!.status).toBe('incomplete');
-    const stored = await getJson(gateway.url, `/v1/responses/${String(response.id)}`);
+    const stored = await getJson(env.gateway.url, `/v1/responses/${String(response.id)}`);
     expect(stored.json).toEqual(response);
   });
 });

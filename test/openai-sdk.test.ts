@@ -1,32 +1,25 @@
 // The real `openai` SDK against a running gateway: create, stream, retrieve, delete, input items, chains, owners.
 import OpenAI, { NotFoundError } from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../transformers/responses-types.js';
-import { fixtureReply, startMockUpstream, type MockUpstream } from './support/mock-upstream.js';
+import { fixtureReply } from './support/mock-upstream.js';
 import { streamViolations } from './support/stream-invariants.js';
-import { startTestGateway, type TestGateway } from './support/test-gateway.js';
+import { useGatewayWithMock } from './support/test-gateway.js';
 
-let upstream: MockUpstream;
-let gateway: TestGateway;
+const env = useGatewayWithMock();
 let alice: OpenAI;
 let bob: OpenAI;
 
-beforeAll(async () => {
-  upstream = await startMockUpstream();
-  gateway = await startTestGateway(upstream.url);
-  alice = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'sk-test-alice', maxRetries: 0 });
-  bob = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'sk-test-bob', maxRetries: 0 });
-});
-afterAll(async () => {
-  await gateway?.close();
-  await upstream?.close();
+beforeAll(() => {
+  alice = new OpenAI({ baseURL: `${env.gateway.url}/v1`, apiKey: 'sk-test-alice', maxRetries: 0 });
+  bob = new OpenAI({ baseURL: `${env.gateway.url}/v1`, apiKey: 'sk-test-bob', maxRetries: 0 });
 });
 
 /** The list body as the gateway sent it (the SDK keeps it on a protected field). */
 const bodyOf = (page: object) => (page as unknown as { body: JsonObject }).body;
 
 /** The body the gateway sent upstream for the most recent call. */
-const lastUpstreamBody = () => upstream.received.at(-1)!.json;
+const lastUpstreamBody = () => env.upstream.received.at(-1)!.json;
 
 /** Runs `call` and returns the error it threw (fails the test if it did not throw). */
 async function errorOf(call: () => Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
@@ -54,7 +47,7 @@ const CALCULATOR: OpenAI.Responses.FunctionTool = {
 
 describe('responses.create (non-streaming)', () => {
   it('returns the folded response, which retrieve returns unchanged', async () => {
-    upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
+    env.upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
     const created = await alice.responses.create({ model: 'gpt-4o', input: 'Say hello' });
 
     expect(created.id).toMatch(/^resp_/);
@@ -72,7 +65,7 @@ describe('responses.create (non-streaming)', () => {
 
 describe('responses.stream() helper', () => {
   it('accepts the stream and its finalResponse() is what retrieve returns', async () => {
-    upstream.reply('/v1/responses', fixtureReply('openai/reasoning-summary-function-call.sse', { chunkSize: 311 }));
+    env.upstream.reply('/v1/responses', fixtureReply('openai/reasoning-summary-function-call.sse', { chunkSize: 311 }));
     const stream = alice.responses.stream({ model: 'gpt-5-nano', input: 'What is 12 + 7?', tools: [CALCULATOR], reasoning: { effort: 'high', summary: 'detailed' } });
     const events: (JsonObject & { type: string })[] = [];
     for await (const event of stream) events.push(event as unknown as JsonObject & { type: string });
@@ -98,7 +91,7 @@ describe('responses.stream() helper', () => {
 
 describe('responses.create({stream: true})', () => {
   it('iterates raw events: numbered from 0, one response id, one terminal event', async () => {
-    upstream.reply('/v1/responses', fixtureReply('openai/text-legacy-no-seq.sse', { chunkSize: 97 }));
+    env.upstream.reply('/v1/responses', fixtureReply('openai/text-legacy-no-seq.sse', { chunkSize: 97 }));
     const stream = await alice.responses.create({ model: 'gpt-4o', input: 'Tell me a joke', stream: true });
     const events: (JsonObject & { type: string })[] = [];
     for await (const event of stream) events.push(event as unknown as JsonObject & { type: string });
@@ -115,9 +108,9 @@ describe('responses.create({stream: true})', () => {
 
 describe('responses.delete', () => {
   it('deletes, after which retrieve is a 404 NotFoundError', async () => {
-    upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
+    env.upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
     const created = await alice.responses.create({ model: 'gpt-4o', input: 'Soon gone' });
-    const raw = await fetch(`${gateway.url}/v1/responses/${created.id}`, { method: 'DELETE', headers: { authorization: 'Bearer sk-test-alice' } });
+    const raw = await fetch(`${env.gateway.url}/v1/responses/${created.id}`, { method: 'DELETE', headers: { authorization: 'Bearer sk-test-alice' } });
     expect(raw.status).toBe(200);
     expect(await raw.json()).toEqual({ id: created.id, object: 'response', deleted: true });
 
@@ -129,7 +122,7 @@ describe('responses.delete', () => {
   });
 
   it('works through the SDK and leaves input items unreachable', async () => {
-    upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
+    env.upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
     const created = await alice.responses.create({ model: 'gpt-4o', input: 'Soon gone too' });
     await alice.responses.delete(created.id);
     expect(await errorOf(() => alice.responses.inputItems.list(created.id))).toBeInstanceOf(NotFoundError);
@@ -141,7 +134,7 @@ describe('responses.inputItems.list', () => {
   let id: string;
 
   beforeAll(async () => {
-    upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
+    env.upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
     id = (await alice.responses.create({ model: 'gpt-4o', input: INPUT })).id;
   });
 
@@ -194,8 +187,8 @@ describe('responses.inputItems.list', () => {
 
 describe('a three-turn previous_response_id chain (reasoning + function call, then text)', () => {
   it('sends turn 1 and 2 inputs, outputs and encrypted reasoning upstream in turn 3, without instructions or the id', async () => {
-    const start = upstream.received.length;
-    upstream.reply('/v1/responses', fixtureReply('openai/reasoning-summary-function-call.sse'));
+    const start = env.upstream.received.length;
+    env.upstream.reply('/v1/responses', fixtureReply('openai/reasoning-summary-function-call.sse'));
     const turn1 = await alice.responses.create({
       model: 'gpt-5-nano',
       instructions: 'You are a calculator. Use the tool.',
@@ -208,17 +201,17 @@ describe('a three-turn previous_response_id chain (reasoning + function call, th
     const call = turn1.output[1] as OpenAI.Responses.ResponseFunctionToolCall;
     expect(reasoning.encrypted_content).toMatch(/^gAAAA/);
 
-    upstream.reply('/v1/responses', fixtureReply('openai/function-call-loop-final-text.sse'));
+    env.upstream.reply('/v1/responses', fixtureReply('openai/function-call-loop-final-text.sse'));
     const toolOutput = { type: 'function_call_output' as const, call_id: call.call_id, output: '19' };
     const turn2 = await alice.responses.create({ model: 'gpt-5-nano', previous_response_id: turn1.id, input: [toolOutput], tools: [CALCULATOR] });
     expect(turn2.previous_response_id).toBe(turn1.id);
     expect(turn2.output.map((item) => item.type)).toEqual(['message']);
 
-    upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
+    env.upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
     const turn3 = await alice.responses.create({ model: 'gpt-5-nano', previous_response_id: turn2.id, input: 'And now double it.' });
     expect(turn3.previous_response_id).toBe(turn2.id);
 
-    const [sent1, sent2, sent3] = upstream.received.slice(start).map((r) => r.json);
+    const [sent1, sent2, sent3] = env.upstream.received.slice(start).map((r) => r.json);
     expect(sent1!.include).toContain('reasoning.encrypted_content');
     expect(sent1!.instructions).toBe('You are a calculator. Use the tool.');
     for (const sent of [sent1!, sent2!, sent3!]) expect(sent).not.toHaveProperty('previous_response_id');
@@ -242,12 +235,12 @@ describe('a three-turn previous_response_id chain (reasoning + function call, th
   });
 
   it("replays reasoning only to the provider that produced it; other items go to any provider", async () => {
-    upstream.reply('/v1/responses', fixtureReply('openai/reasoning-summary-function-call.sse'));
+    env.upstream.reply('/v1/responses', fixtureReply('openai/reasoning-summary-function-call.sse'));
     const turn1 = await alice.responses.create({ model: 'gpt-5-nano', input: 'What is 12 + 7?', tools: [CALCULATOR] });
     const [reasoning, call] = turn1.output as [OpenAI.Responses.ResponseReasoningItem, OpenAI.Responses.ResponseFunctionToolCall];
     const toolOutput = { type: 'function_call_output' as const, call_id: call.call_id, output: '19' };
 
-    upstream.reply('/v1/responses', fixtureReply('xai/reasoning-summary-text.sse'), fixtureReply('openai/function-call-loop-final-text.sse'));
+    env.upstream.reply('/v1/responses', fixtureReply('xai/reasoning-summary-text.sse'), fixtureReply('openai/function-call-loop-final-text.sse'));
     await alice.responses.create({ model: 'grok-code-fast-1', previous_response_id: turn1.id, input: [toolOutput] });
     const toXai = lastUpstreamBody().input as JsonObject[];
     expect(toXai.map((item) => item.type ?? item.role)).toEqual(['message', 'function_call', 'function_call_output']);
@@ -260,7 +253,7 @@ describe('a three-turn previous_response_id chain (reasoning + function call, th
   });
 
   it('asks for encrypted reasoning on a non-reasoning model only when the request has `reasoning`', async () => {
-    upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'), fixtureReply('openai/text-with-conversation.sse'));
+    env.upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'), fixtureReply('openai/text-with-conversation.sse'));
     await alice.responses.create({ model: 'gpt-4o', input: 'hi', include: ['message.output_text.logprobs'] });
     expect(lastUpstreamBody().include).toEqual(['message.output_text.logprobs']);
     await alice.responses.create({ model: 'gpt-4o', input: 'hi', include: ['message.output_text.logprobs'], reasoning: { effort: 'low' } });
@@ -272,7 +265,7 @@ describe("another key asking for alice's ids", () => {
   let id: string;
 
   beforeAll(async () => {
-    upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
+    env.upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
     id = (await alice.responses.create({ model: 'gpt-4o', input: 'private' })).id;
   });
 
@@ -286,11 +279,11 @@ describe("another key asking for alice's ids", () => {
   });
 
   it('gets 404 previous_response_not_found when chaining on it, and nothing goes upstream', async () => {
-    const before = upstream.received.length;
+    const before = env.upstream.received.length;
     const err = await errorOf(() => bob.responses.create({ model: 'gpt-4o', previous_response_id: id, input: 'continue' }));
     expect(err.status).toBe(404);
     expect(err.code).toBe('previous_response_not_found');
     expect(err.param).toBe('previous_response_id');
-    expect(upstream.received.length).toBe(before);
+    expect(env.upstream.received.length).toBe(before);
   });
 });

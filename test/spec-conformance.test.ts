@@ -1,11 +1,11 @@
 // What the gateway emits (events, Response objects, GET/DELETE/list bodies, errors) checked against OpenAI's OpenAPI spec.
 import { readdirSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../transformers/responses-types.js';
 import { getJson, postResponses } from './support/gateway-client.js';
-import { fixturePath, fixtureReply, startMockUpstream, type MockUpstream } from './support/mock-upstream.js';
+import { fixturePath, fixtureReply } from './support/mock-upstream.js';
 import { validateResponseObject, validateSchema, validateStreamEvent } from './support/openapi-validator.js';
-import { authHeaders, startTestGateway, type TestGateway } from './support/test-gateway.js';
+import { authHeaders, useGatewayWithMock } from './support/test-gateway.js';
 
 /**
  * Where the gateway's output still differs from the spec, each for a stated reason. `where` is the event type
@@ -87,17 +87,7 @@ function unexpected(file: string, where: string, errors: string[]): string[] {
     .map((error) => `${where} ${error}`);
 }
 
-let upstream: MockUpstream;
-let gateway: TestGateway;
-
-beforeAll(async () => {
-  upstream = await startMockUpstream();
-  gateway = await startTestGateway(upstream.url);
-});
-afterAll(async () => {
-  await gateway?.close();
-  await upstream?.close();
-});
+const env = useGatewayWithMock();
 
 const INPUT = [
   { role: 'developer', content: 'Be brief.' },
@@ -106,22 +96,22 @@ const INPUT = [
 
 describe.each(NATIVE)('replaying $file', ({ file, model }) => {
   it('emits events, a final object, a GET body and an input item list that the spec accepts', async () => {
-    upstream.reply('/v1/responses', fixtureReply(file));
-    const streamed = await postResponses(gateway.url, { model, input: INPUT, stream: true });
+    env.upstream.reply('/v1/responses', fixtureReply(file));
+    const streamed = await postResponses(env.gateway.url, { model, input: INPUT, stream: true });
     expect(streamed.status).toBe(200);
     const problems = streamed.events.flatMap((event) => unexpected(file, event.type, validateStreamEvent(event)));
 
     const final = streamed.events.at(-1)!.response as JsonObject;
     problems.push(...unexpected(file, 'object', validateResponseObject(final)));
-    const stored = await getJson(gateway.url, `/v1/responses/${String(final.id)}`);
+    const stored = await getJson(env.gateway.url, `/v1/responses/${String(final.id)}`);
     expect(stored.status).toBe(200);
     problems.push(...unexpected(file, 'object', validateResponseObject(stored.json)));
-    const items = await getJson(gateway.url, `/v1/responses/${String(final.id)}/input_items`);
+    const items = await getJson(env.gateway.url, `/v1/responses/${String(final.id)}/input_items`);
     expect(items.status).toBe(200);
     problems.push(...unexpected(file, 'list', validateSchema('ResponseItemList', items.json)));
 
-    upstream.reply('/v1/responses', fixtureReply(file));
-    const plain = await postResponses(gateway.url, { model, input: 'hello' });
+    env.upstream.reply('/v1/responses', fixtureReply(file));
+    const plain = await postResponses(env.gateway.url, { model, input: 'hello' });
     expect(plain.status).toBe(200);
     problems.push(...unexpected(file, 'object', validateResponseObject(plain.json)));
 
@@ -133,12 +123,12 @@ describe.each(NATIVE)('replaying $file', ({ file, model }) => {
 describe('a stream that fails after output (a real recording cut short)', () => {
   it('emits an error event and a response.failed that the spec accepts', async () => {
     const bytes = readFileSync(fixturePath('openai/text-with-conversation.sse'), 'utf8');
-    upstream.reply('/v1/responses', { body: bytes.slice(0, bytes.indexOf('event: response.output_text.done')), contentType: 'text/event-stream' });
-    const streamed = await postResponses(gateway.url, { model: 'gpt-4o', input: 'hi', stream: true });
+    env.upstream.reply('/v1/responses', { body: bytes.slice(0, bytes.indexOf('event: response.output_text.done')), contentType: 'text/event-stream' });
+    const streamed = await postResponses(env.gateway.url, { model: 'gpt-4o', input: 'hi', stream: true });
     expect(streamed.events.slice(-2).map((e) => e.type)).toEqual(['error', 'response.failed']);
     const file = 'synthetic/cut-short';
     const problems = streamed.events.flatMap((event) => unexpected(file, event.type, validateStreamEvent(event)));
-    const stored = await getJson(gateway.url, `/v1/responses/${String((streamed.events.at(-1)!.response as JsonObject).id)}`);
+    const stored = await getJson(env.gateway.url, `/v1/responses/${String((streamed.events.at(-1)!.response as JsonObject).id)}`);
     problems.push(...unexpected(file, 'object', validateResponseObject(stored.json)));
     expect(problems).toEqual([]);
   });
@@ -146,18 +136,18 @@ describe('a stream that fails after output (a real recording cut short)', () => 
 
 describe('input item lists of richer turns', () => {
   it('lists tool calls and outputs, replayed reasoning and assistant messages as spec ItemResources', async () => {
-    upstream.reply('/v1/responses', fixtureReply('openai/reasoning-summary-function-call.sse'));
-    const turn1 = await postResponses(gateway.url, { model: 'gpt-5-nano', input: 'What is 12 + 7?' });
+    env.upstream.reply('/v1/responses', fixtureReply('openai/reasoning-summary-function-call.sse'));
+    const turn1 = await postResponses(env.gateway.url, { model: 'gpt-5-nano', input: 'What is 12 + 7?' });
     const [reasoning, call] = turn1.json!.output as JsonObject[];
 
-    upstream.reply('/v1/responses', fixtureReply('openai/function-call-loop-final-text.sse'));
+    env.upstream.reply('/v1/responses', fixtureReply('openai/function-call-loop-final-text.sse'));
     const output = { type: 'function_call_output', call_id: call!.call_id, output: '19' };
-    const chained = await postResponses(gateway.url, { model: 'gpt-5-nano', previous_response_id: turn1.json!.id, input: [output] });
+    const chained = await postResponses(env.gateway.url, { model: 'gpt-5-nano', previous_response_id: turn1.json!.id, input: [output] });
     expect(chained.status).toBe(200);
 
     // A stateless client replays everything itself (the AI SDK with store:false), here into a stored response.
-    upstream.reply('/v1/responses', fixtureReply('openai/function-call-loop-final-text.sse'));
-    const replayed = await postResponses(gateway.url, {
+    env.upstream.reply('/v1/responses', fixtureReply('openai/function-call-loop-final-text.sse'));
+    const replayed = await postResponses(env.gateway.url, {
       model: 'gpt-5-nano',
       input: [
         { role: 'user', content: 'What is 12 + 7?' },
@@ -177,7 +167,7 @@ describe('input item lists of richer turns', () => {
 
     const problems: string[] = [];
     for (const id of [turn1.json!.id, chained.json!.id, replayed.json!.id]) {
-      const list = await getJson(gateway.url, `/v1/responses/${String(id)}/input_items?order=asc`);
+      const list = await getJson(env.gateway.url, `/v1/responses/${String(id)}/input_items?order=asc`);
       expect(list.status).toBe(200);
       problems.push(...validateSchema('ResponseItemList', list.json).map((error) => `${String(id)} ${error}`));
     }
@@ -187,21 +177,21 @@ describe('input item lists of richer turns', () => {
 
 describe('other bodies', () => {
   it('DELETE answers the documented {id, object: "response", deleted: true} (the spec gives no schema)', async () => {
-    upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
-    const created = await postResponses(gateway.url, { model: 'gpt-4o', input: 'hi' });
-    const deleted = await getJson(gateway.url, `/v1/responses/${String(created.json!.id)}`, undefined, 'DELETE');
+    env.upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
+    const created = await postResponses(env.gateway.url, { model: 'gpt-4o', input: 'hi' });
+    const deleted = await getJson(env.gateway.url, `/v1/responses/${String(created.json!.id)}`, undefined, 'DELETE');
     expect(deleted).toEqual({ status: 200, json: { id: created.json!.id, object: 'response', deleted: true } });
   });
 
   it('GET /v1/models is a ListModelsResponse', async () => {
-    const models = await getJson(gateway.url, '/v1/models');
+    const models = await getJson(env.gateway.url, '/v1/models');
     expect(validateSchema('ListModelsResponse', models.json)).toEqual([]);
   });
 
   it('every kind of error body is an ErrorResponse', async () => {
     const bodies: JsonObject[] = [];
     const post = async (body: unknown, headers: Record<string, string> = authHeaders()) => {
-      const res = await fetch(`${gateway.url}/v1/responses`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+      const res = await fetch(`${env.gateway.url}/v1/responses`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
       expect(res.status).toBeGreaterThanOrEqual(400);
       bodies.push((await res.json()) as JsonObject);
     };
@@ -212,16 +202,16 @@ describe('other bodies', () => {
     await post({ model: 'no-such-model', input: 'hi' });
     await post({ model: 'gpt-4o', input: 'hi', previous_response_id: 'resp_unknown' });
     await post({ model: 'gpt-4o', input: 'hi', previous_response_id: 'resp_unknown', conversation: 'conv_x' });
-    upstream.reply('/v1/responses', fixtureReply('openai/error-400-invalid-temperature.json', { status: 400 }));
+    env.upstream.reply('/v1/responses', fixtureReply('openai/error-400-invalid-temperature.json', { status: 400 }));
     await post({ model: 'gpt-4o', input: 'hi', stream: true });
-    upstream.reply('/v1/responses', fixtureReply('openai/error-insufficient-quota.json', { status: 429 }));
+    env.upstream.reply('/v1/responses', fixtureReply('openai/error-insufficient-quota.json', { status: 429 }));
     await post({ model: 'gpt-4o', input: 'hi' });
-    upstream.reply('/v1/responses', fixtureReply('openai/error-event-insufficient-quota.sse'));
+    env.upstream.reply('/v1/responses', fixtureReply('openai/error-event-insufficient-quota.sse'));
     await post({ model: 'gpt-4o', input: 'hi', stream: true });
     for (const path of ['/v1/responses/resp_unknown', '/v1/responses/resp_unknown/input_items', '/v1/responses/x/input_items?limit=0', '/v1/nowhere']) {
-      bodies.push((await getJson(gateway.url, path)).json);
+      bodies.push((await getJson(env.gateway.url, path)).json);
     }
-    bodies.push((await getJson(gateway.url, '/v1/responses/resp_unknown', undefined, 'DELETE')).json);
+    bodies.push((await getJson(env.gateway.url, '/v1/responses/resp_unknown', undefined, 'DELETE')).json);
 
     expect(bodies).toHaveLength(15);
     expect(bodies.flatMap((body, i) => validateSchema('ErrorResponse', body).map((error) => `#${i} ${error}`))).toEqual([]);

@@ -9,7 +9,7 @@ import type { ProviderConfig } from '../config/config-schema.js';
 import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
 import type { Provider, UpstreamCall, UpstreamRun } from './provider.js';
 import { readSse, type SseCapture } from './read-sse.js';
-import { authorization, createUpstreamTarget, postJson, upstreamError, type UpstreamResponse } from './upstream-pool.js';
+import { createUpstreamTarget, openUpstream, type UpstreamResponse } from './upstream-pool.js';
 
 export function createChatCompletionsProvider(name: string, config: ProviderConfig): Provider {
   const target = createUpstreamTarget(config);
@@ -17,7 +17,6 @@ export function createChatCompletionsProvider(name: string, config: ProviderConf
     name,
     config,
     async open(call: UpstreamCall): Promise<UpstreamRun> {
-      const headers = { ...config.headers, ...authorization(name, config) };
       const clamped = clampMaxOutputTokens({ ...call.request, input: call.input }, call.maxOutputTokensCeiling);
       let converted: ReturnType<typeof toChatRequest>;
       try {
@@ -26,9 +25,7 @@ export function createChatCompletionsProvider(name: string, config: ProviderConf
         if (err instanceof UnsupportedFeatureError) throw invalidRequest(err.param, `${err.message} (provider "${name}" speaks Chat Completions)`, 'unsupported_parameter');
         throw err;
       }
-      const requestBody = JSON.stringify(converted.body);
-      const res = await postJson(target, '/chat/completions', headers, requestBody, call.signal);
-      if (res.status < 200 || res.status > 299) throw await upstreamError(name, res);
+      const { res, capture, exchange } = await openUpstream(name, config, target, '/chat/completions', converted.body, call);
 
       const reasoning = call.request.reasoning as JsonObject | null | undefined;
       // Readable summaries when the client asked for them (what OpenAI clients render), raw reasoning text otherwise.
@@ -36,12 +33,7 @@ export function createChatCompletionsProvider(name: string, config: ProviderConf
         newItemId: call.newItemId,
         reasoningEvents: reasoning?.summary ? 'summary' : 'text',
       });
-      const capture: SseCapture | undefined = call.captureExchange ? { raw: [] } : undefined;
-      return {
-        events: convert(name, res, converter, capture),
-        warnings: [...clamped.warnings, ...converted.warnings],
-        exchange: { url: `${target.url}/chat/completions`, status: res.status, requestBody, responseBody: () => capture?.raw.join('') ?? '' },
-      };
+      return { events: convert(name, res, converter, capture), warnings: [...clamped.warnings, ...converted.warnings], exchange };
     },
     close: () => target.pool.close(),
   };

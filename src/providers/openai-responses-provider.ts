@@ -5,7 +5,7 @@ import type { ProviderConfig } from '../config/config-schema.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Provider, UpstreamCall, UpstreamRun } from './provider.js';
 import { readSse, type SseCapture } from './read-sse.js';
-import { authorization, createUpstreamTarget, postJson, upstreamError } from './upstream-pool.js';
+import { createUpstreamTarget, openUpstream } from './upstream-pool.js';
 
 export function createOpenAIResponsesProvider(name: string, config: ProviderConfig): Provider {
   const target = createUpstreamTarget(config);
@@ -13,7 +13,6 @@ export function createOpenAIResponsesProvider(name: string, config: ProviderConf
     name,
     config,
     async open(call: UpstreamCall): Promise<UpstreamRun> {
-      const headers = { ...config.headers, ...authorization(name, config) };
       const { body, warnings } = toResponsesBody(call.request, {
         upstreamModel: call.upstreamModel,
         input: call.input,
@@ -21,15 +20,8 @@ export function createOpenAIResponsesProvider(name: string, config: ProviderConf
         reasoningModel: call.reasoningModel,
         maxOutputTokensCeiling: call.maxOutputTokensCeiling,
       });
-      const requestBody = JSON.stringify(body);
-      const res = await postJson(target, '/responses', headers, requestBody, call.signal);
-      if (res.status < 200 || res.status > 299) throw await upstreamError(name, res);
-      const capture: SseCapture | undefined = call.captureExchange ? { raw: [] } : undefined;
-      return {
-        events: parseEvents(name, res.body, capture),
-        warnings,
-        exchange: { url: `${target.url}/responses`, status: res.status, requestBody, responseBody: () => capture?.raw.join('') ?? '' },
-      };
+      const { res, capture, exchange } = await openUpstream(name, config, target, '/responses', body, call);
+      return { events: parseEvents(name, res.body, capture), warnings, exchange };
     },
     close: () => target.pool.close(),
   };

@@ -3,6 +3,8 @@ import { Pool, type Dispatcher } from 'undici';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { ProviderConfig } from '../config/config-schema.js';
 import { unresolvedVariables } from '../config/expand-env.js';
+import type { UpstreamRun } from './provider.js';
+import type { SseCapture } from './read-sse.js';
 
 export interface UpstreamTarget {
   pool: Pool;
@@ -98,4 +100,35 @@ export async function upstreamError(providerName: string, res: UpstreamResponse)
     headers,
     parsed,
   );
+}
+
+export interface OpenedUpstream {
+  res: UpstreamResponse;
+  /** Where the raw body is kept while it is read, when the exchange is kept. */
+  capture: SseCapture | undefined;
+  exchange: UpstreamRun['exchange'];
+}
+
+/**
+ * The part every adapter shares: authenticate, POST the body, refuse a non-2xx with upstream's own status
+ * and message, and record the exchange for the store.
+ */
+export async function openUpstream(
+  providerName: string,
+  config: ProviderConfig,
+  target: UpstreamTarget,
+  path: string,
+  body: unknown,
+  options: { signal: AbortSignal; captureExchange: boolean },
+): Promise<OpenedUpstream> {
+  const headers = { ...config.headers, ...authorization(providerName, config) };
+  const requestBody = JSON.stringify(body);
+  const res = await postJson(target, path, headers, requestBody, options.signal);
+  if (res.status < 200 || res.status > 299) throw await upstreamError(providerName, res);
+  const capture: SseCapture | undefined = options.captureExchange ? { raw: [] } : undefined;
+  return {
+    res,
+    capture,
+    exchange: { url: `${target.url}${path}`, status: res.status, requestBody, responseBody: () => capture?.raw.join('') ?? '' },
+  };
 }

@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { configSchema, type Config } from '../../src/config/config-schema.js';
 import { startGateway, type RunningGateway } from '../../src/server/start-gateway.js';
+import { startMockUpstream, type MockUpstream } from './mock-upstream.js';
 
 export interface TestGateway extends RunningGateway {
   dir: string;
@@ -71,3 +73,25 @@ export async function startTestGateway(
 }
 
 export const authHeaders = (key = TEST_KEYS[0]!.key) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
+
+export interface GatewayWithMock {
+  upstream: MockUpstream;
+  gateway: TestGateway;
+}
+
+/**
+ * The usual test setup: a mock upstream and a gateway pointed at it, started before the file's tests and
+ * stopped after them. Fields are filled in `beforeAll`; read them inside tests.
+ */
+export function useGatewayWithMock(overrides: Record<string, unknown> = {}): GatewayWithMock {
+  const env = {} as GatewayWithMock;
+  beforeAll(async () => {
+    env.upstream = await startMockUpstream();
+    env.gateway = await startTestGateway(env.upstream.url, overrides);
+  });
+  afterAll(async () => {
+    await env.gateway?.close();
+    await env.upstream?.close();
+  });
+  return env;
+}
