@@ -52,9 +52,16 @@ export const configSchema = z
       .strict()
       .default({ host: '127.0.0.1', port: 4000, body_limit_mb: 64 }),
     database: z
-      .object({ url: z.string().default('sqlite:./data/junction.db') })
+      .object({
+        url: z.string().default('sqlite:./data/junction.db'),
+        /**
+         * `full`: a commit is fsynced before the client is answered (survives a power cut). `normal`: it is
+         * written to the WAL but not fsynced (survives a crash of the gateway, not of the machine); cheaper.
+         */
+        synchronous: z.enum(['full', 'normal']).default('full'),
+      })
       .strict()
-      .default({ url: 'sqlite:./data/junction.db' }),
+      .default({ url: 'sqlite:./data/junction.db', synchronous: 'full' }),
     keys: z
       .array(z.object({ name: z.string().min(1), key: z.string() }).strict())
       .default([])

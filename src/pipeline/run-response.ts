@@ -60,11 +60,14 @@ export async function planResponse(deps: PipelineDeps, owner: string, rawBody: u
  * error for the client) when upstream refuses or fails before any output — or at all, for a non-streaming
  * client — and then stores nothing.
  */
-export async function* executeResponse(deps: PipelineDeps, plan: ResponsePlan, signal: AbortSignal): AsyncGenerator<ResponsesEvent, ResponseObject> {
+export async function* executeResponse(
+  deps: PipelineDeps,
+  plan: ResponsePlan,
+  /** Aborted by the caller when the client goes away; the run aborts it too when it stops early. */
+  abort: AbortController,
+): AsyncGenerator<ResponsesEvent, ResponseObject> {
   const now = deps.now ?? unixNow;
-  const upstreamAbort = new AbortController();
-  const onAbort = () => upstreamAbort.abort(signal.reason);
-  signal.addEventListener('abort', onAbort, { once: true });
+  const signal = abort.signal;
 
   const overrides: SnapshotOverrides = {
     id: plan.id,
@@ -89,7 +92,7 @@ export async function* executeResponse(deps: PipelineDeps, plan: ResponsePlan, s
       reasoningModel: plan.route.reasoning,
       maxOutputTokensCeiling: deps.config.limits.max_output_tokens,
       newItemId,
-      signal: upstreamAbort.signal,
+      signal,
       captureExchange: plan.store && deps.config.debug.upstream_exchanges,
     });
     const warnings = [...plan.input.warnings, ...run.warnings];
@@ -128,9 +131,8 @@ export async function* executeResponse(deps: PipelineDeps, plan: ResponsePlan, s
     if (!plan.stream && response.status === 'failed') throw preOutputError(response.error);
     return response;
   } finally {
-    signal.removeEventListener('abort', onAbort);
-    if (finished && iterator) drainThenClose(iterator, upstreamAbort);
-    else upstreamAbort.abort();
+    if (finished && iterator) drainThenClose(iterator, abort);
+    else abort.abort();
   }
 }
 

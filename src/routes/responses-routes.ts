@@ -7,7 +7,7 @@ import { executeResponse, planResponse, type PipelineDeps } from '../pipeline/ru
 import { deleteResponse, getResponse, listInputItems } from '../store/responses-repository.js';
 import type { ResponsesEvent } from '../../transformers/responses-types.js';
 import type { AuthVariables } from '../server/authenticate.js';
-import { startSse, writeEvents } from '../server/write-sse.js';
+import { SseWriter } from '../server/write-sse.js';
 import { listBody, parseListQuery, toListedItem } from './list-params.js';
 
 type Env = { Bindings: HttpBindings; Variables: AuthVariables };
@@ -26,7 +26,7 @@ export function responsesRoutes(deps: PipelineDeps): Hono<Env> {
     }
     const plan = await planResponse(deps, c.get('owner'), body);
     const abort = new AbortController();
-    const run = executeResponse(deps, plan, abort.signal);
+    const run = executeResponse(deps, plan, abort);
 
     if (!plan.stream) {
       const outgoing = c.env.outgoing;
@@ -42,8 +42,7 @@ export function responsesRoutes(deps: PipelineDeps): Hono<Env> {
     const first = await run.next();
     const res = c.env.outgoing;
     res.once('close', () => abort.abort());
-    startSse(res);
-    void pump(res, first.done ? [] : [first.value], run);
+    void pump(new SseWriter(res), first.done ? undefined : first.value, run);
     return RESPONSE_ALREADY_SENT;
   });
 
@@ -79,21 +78,21 @@ export function responsesRoutes(deps: PipelineDeps): Hono<Env> {
   return app;
 }
 
-/** Streams the run's events to the socket; coalesces the events of one tick into one write. */
-async function pump(res: HttpBindings['outgoing'], firstBatch: ResponsesEvent[], run: AsyncGenerator<ResponsesEvent>) {
+/** Streams the run's events to the client until the run ends or the client goes away. */
+async function pump(writer: SseWriter, first: ResponsesEvent | undefined, run: AsyncGenerator<ResponsesEvent>) {
   try {
-    let batch = firstBatch;
-    for (;;) {
-      if (batch.length > 0 && !(await writeEvents(res, batch))) return;
+    let event = first;
+    while (event !== undefined && !writer.closed) {
+      const ready = writer.push(event);
+      if (ready !== true && !(await ready)) return;
       const step = await run.next();
-      if (step.done) break;
-      batch = [step.value];
+      event = step.done ? undefined : step.value;
     }
-    res.end();
+    writer.end();
   } catch (err) {
     // Failures after the first byte are already events in the stream (error + response.failed); what
     // lands here is a broken socket or a store failure, and the client can only be cut off.
-    res.destroy(err as Error);
+    writer.destroy(err as Error);
   } finally {
     await run.return(undefined as never).catch(() => undefined);
   }

@@ -1,37 +1,68 @@
-// The one SSE writer: `event:` + `data:` per event, straight to the socket, with backpressure and disconnect handling.
+// The one SSE writer: `event:` + `data:` per event, one socket write per tick, with backpressure and disconnect handling.
 import type { ServerResponse } from 'node:http';
 import type { ResponsesEvent } from '../../transformers/responses-types.js';
 
-export function startSse(res: ServerResponse): void {
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  });
-  res.flushHeaders();
-}
+/**
+ * Events produced in one tick (a burst parsed from one upstream chunk) are joined into one string and
+ * written once: one write call, one buffer, instead of one per event.
+ */
+export class SseWriter {
+  private pending = '';
+  private scheduled = false;
+  private drained: Promise<boolean> | undefined;
 
-/** Writes a batch of events; resolves when the socket can take more, false once the client is gone. */
-export function writeEvents(res: ServerResponse, events: ResponsesEvent[]): Promise<boolean> | boolean {
-  if (res.destroyed || res.writableEnded) return false;
-  let chunk = '';
-  for (const event of events) chunk += `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
-  // Events produced in one tick (a burst from one upstream chunk) leave in one socket write.
-  if (res.writableCorked === 0) {
-    res.cork();
-    process.nextTick(() => res.uncork());
+  constructor(private readonly res: ServerResponse) {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.flushHeaders();
   }
-  if (res.write(chunk)) return true;
-  return new Promise<boolean>((resolve) => {
-    const done = (ok: boolean) => {
-      res.off('drain', onDrain);
-      res.off('close', onClose);
-      resolve(ok);
-    };
-    const onDrain = () => done(true);
-    const onClose = () => done(false);
-    res.on('drain', onDrain);
-    res.on('close', onClose);
-  });
+
+  /** Queues one event. Returns true to go on, or a promise to await (the socket is full) that says whether the client is still there. */
+  push(event: ResponsesEvent): true | Promise<boolean> {
+    this.pending += `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      process.nextTick(this.flush);
+    }
+    return this.drained ?? true;
+  }
+
+  get closed(): boolean {
+    return this.res.destroyed || this.res.writableEnded;
+  }
+
+  /** Cuts the connection: the client must see a broken stream, never a clean end without a terminal event. */
+  destroy(err: Error): void {
+    this.pending = '';
+    this.res.destroy(err);
+  }
+
+  end(): void {
+    this.flush();
+    if (!this.closed) this.res.end();
+  }
+
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    if (this.pending === '' || this.closed) return;
+    const chunk = this.pending;
+    this.pending = '';
+    if (this.res.write(chunk) || this.drained) return;
+    this.drained = new Promise<boolean>((resolve) => {
+      const done = (ok: boolean) => {
+        this.res.off('drain', onDrain);
+        this.res.off('close', onClose);
+        this.drained = undefined;
+        resolve(ok);
+      };
+      const onDrain = () => done(true);
+      const onClose = () => done(false);
+      this.res.on('drain', onDrain);
+      this.res.on('close', onClose);
+    });
+  };
 }

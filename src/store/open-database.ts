@@ -4,14 +4,21 @@ import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { migrationProvider } from '../../migrations/index.js';
+import { cacheStatements } from './cache-statements.js';
 import type { Database } from './schema.js';
+import { startCheckpointer, type Checkpointer } from './start-checkpointer.js';
 
 export interface OpenedDatabase {
   db: Kysely<Database>;
   close(): Promise<void>;
 }
 
-export async function openDatabase(url: string): Promise<OpenedDatabase> {
+export interface DatabaseOptions {
+  url: string;
+  synchronous: 'full' | 'normal';
+}
+
+export async function openDatabase({ url, synchronous }: DatabaseOptions, onError: (message: string) => void = () => undefined): Promise<OpenedDatabase> {
   if (!url.startsWith('sqlite:')) {
     throw new Error(`database.url: only sqlite: URLs are supported so far (got "${url.split(':')[0]}:")`);
   }
@@ -21,18 +28,31 @@ export async function openDatabase(url: string): Promise<OpenedDatabase> {
 
   const sqlite = new SQLite(path);
   sqlite.pragma('journal_mode = WAL');
-  // FULL: a response the client saw complete survives a power cut, not only a crash. Writes are
-  // grouped into one transaction per event-loop turn, so the fsync is paid once per batch.
-  sqlite.pragma('synchronous = FULL');
+  // FULL (the default): a response the client saw complete survives a power cut, not only a crash. Writes
+  // are grouped into one transaction per event-loop turn, so the fsync is paid once per batch.
+  sqlite.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  let checkpointer: Checkpointer | undefined;
+  if (path !== ':memory:') {
+    // Commits only append to the WAL; the checkpointer thread folds it into the database file.
+    sqlite.pragma('wal_autocheckpoint = 0');
+    checkpointer = startCheckpointer(path, (message) => onError(`WAL checkpoint failed: ${message}`));
+  }
 
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cacheStatements(sqlite) }) });
   const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
+    await checkpointer?.stop();
     await db.destroy();
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${(error as Error | undefined)?.message ?? 'unknown error'}`);
   }
-  return { db, close: () => db.destroy() };
+  return {
+    db,
+    async close() {
+      await db.destroy();
+      await checkpointer?.stop();
+    },
+  };
 }
