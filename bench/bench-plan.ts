@@ -1,0 +1,116 @@
+// How big each run is: smoke (CI, seconds), quick (< 2 min) and full (< 15 min) differ only in these numbers.
+export type BenchMode = 'smoke' | 'quick' | 'full';
+
+export interface Plan {
+  mode: BenchMode;
+  rounds: number;
+  /** Wall-time bound of one closed-loop measurement. */
+  measureMs: number;
+  /** Count bound of one measurement. */
+  maxCount: number;
+  /** Requests of a warm-up that only opens connections. */
+  warmup: number;
+  /** Length of the first warm-up of each target and kind of request, for the JIT to settle. */
+  warmupMs: number;
+  /** Events in a burst stream (scenario b). */
+  streamEvents: number;
+  /** Streams measured one at a time for time to first byte. */
+  ttfbCount: number;
+  /** Events of a paced stream (5 ms each) and how many run at once (scenario b). */
+  pacedEvents: number;
+  pacedStreams: number;
+  /** Scenario c: GETs after responses, and outputs of 200 KB stored while a paced stream is watched. */
+  storedChecks: number;
+  stallOutputBytes: number;
+  /** Scenario d: concurrent paced streams per burst, their events, and clients that hang up. */
+  memoryStreams: number;
+  memoryEvents: number;
+  disconnectClients: number;
+  /** Pause after a memory burst before RSS is read again. */
+  settleMs: number;
+  /** Scenario e: input sizes in bytes, requests per size, chain length and probes of the chain. */
+  inputSizes: number[];
+  requestsPerSize: number;
+  chainLinks: number;
+  chainProbes: number;
+}
+
+const KB = 1024;
+
+export function planFor(mode: BenchMode): Plan {
+  switch (mode) {
+    case 'smoke':
+      return {
+        mode,
+        rounds: 1,
+        measureMs: 300,
+        maxCount: 20,
+        warmup: 2,
+        warmupMs: 0,
+        streamEvents: 50,
+        ttfbCount: 3,
+        pacedEvents: 20,
+        pacedStreams: 3,
+        storedChecks: 5,
+        stallOutputBytes: 200 * KB,
+        memoryStreams: 10,
+        memoryEvents: 20,
+        disconnectClients: 5,
+        settleMs: 100,
+        inputSizes: [KB, 64 * KB],
+        requestsPerSize: 2,
+        chainLinks: 5,
+        chainProbes: 2,
+      };
+    case 'quick':
+      return {
+        mode,
+        rounds: 3,
+        measureMs: 400,
+        maxCount: 5000,
+        warmup: 20,
+        warmupMs: 500,
+        streamEvents: 1000,
+        ttfbCount: 20,
+        pacedEvents: 100,
+        pacedStreams: 10,
+        storedChecks: 200,
+        stallOutputBytes: 200 * KB,
+        memoryStreams: 200,
+        memoryEvents: 120,
+        disconnectClients: 100,
+        settleMs: 300,
+        inputSizes: [KB, 10 * KB, 100 * KB, 1024 * KB],
+        requestsPerSize: 8,
+        chainLinks: 200,
+        chainProbes: 8,
+      };
+    case 'full':
+      return {
+        mode,
+        rounds: 5,
+        measureMs: 2500,
+        maxCount: 50_000,
+        warmup: 50,
+        warmupMs: 2500,
+        streamEvents: 1000,
+        ttfbCount: 60,
+        pacedEvents: 1000,
+        pacedStreams: 20,
+        storedChecks: 1000,
+        stallOutputBytes: 200 * KB,
+        memoryStreams: 200,
+        memoryEvents: 600,
+        disconnectClients: 100,
+        settleMs: 300,
+        inputSizes: [KB, 10 * KB, 100 * KB, 1024 * KB],
+        requestsPerSize: 25,
+        chainLinks: 200,
+        chainProbes: 25,
+      };
+    default: {
+      const unknown: never = mode;
+      throw new Error(`unknown mode ${String(unknown)}`);
+    }
+  }
+}

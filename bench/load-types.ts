@@ -1,0 +1,57 @@
+// What the harness asks of the load generator and what it answers: plain data, so that it crosses the process boundary as JSON.
+export interface LoadJob {
+  label: string;
+  /** `http://127.0.0.1:<port>` */
+  origin: string;
+  path: string;
+  headers: Record<string, string>;
+  /** Request bodies, used in turn. */
+  bodies: string[];
+  stream: boolean;
+  concurrency: number;
+  /** Upper bound on requests; the run also stops at `durationMs`, whichever comes first. */
+  count: number;
+  durationMs: number;
+  /** A stream is hung up on after this many events (scenario d); such a request counts as `aborted`, not as an error. */
+  abortAfterEvents?: number;
+  /** The text the end of a good answer holds: `response.completed` or `[DONE]`. */
+  expectTail?: string;
+  /** GET `<path>/<id>` right after each non-streaming answer and count the ones found (scenario c). */
+  verifyStored?: boolean;
+}
+
+export interface Summary {
+  n: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export interface LoadResult {
+  label: string;
+  sent: number;
+  received: number;
+  ok: number;
+  errors: number;
+  aborted: number;
+  errorSamples: string[];
+  wallMs: number;
+  /** Answers completed per second. */
+  throughput: number;
+  /** Whole request, µs. */
+  latencyUs: Summary;
+  /** Until the response headers, µs. */
+  headersUs: Summary;
+  /** Until the first body byte (the first SSE event for a stream), µs. */
+  firstByteUs: Summary;
+  /** SSE events received (blank-line terminated frames). */
+  events: number;
+  eventsPerSec: number;
+  /** Longest wait between two body chunks of one answer, over all answers, µs. */
+  maxGapUs: number;
+  bytes: number;
+  storedChecked: number;
+  storedFound: number;
+}

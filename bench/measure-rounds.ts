@@ -1,0 +1,157 @@
+// Runs a set of variants (target + job) interleaved over rounds, rotating their order, and takes each target's CPU time around its run.
+import type { BenchMode, Plan } from './bench-plan.js';
+import type { LoadClient } from './load-client.js';
+import type { LoadJob, LoadResult } from './load-types.js';
+import type { MetricRow } from './metric-row.js';
+import type { EventLoopSnapshot } from './event-loop-probe.js';
+import { readCpuMicros } from './proc-stats.js';
+import { takeEventLoopSnapshot } from './read-event-loop.js';
+import type { BenchTarget, TargetName, Targets } from './start-targets.js';
+
+export interface RawRecord {
+  scenario: string;
+  measurement: string;
+  round: number;
+  variant: string;
+  target: TargetName;
+  cpuUs: number | null;
+  eventLoop: EventLoopSnapshot | null;
+  result: LoadResult;
+}
+
+export interface BenchContext {
+  plan: Plan;
+  mode: BenchMode;
+  targets: Targets;
+  load: LoadClient;
+  log: (line: string) => void;
+  raw: RawRecord[];
+  rows: MetricRow[];
+  /** Kinds of request (target, streaming, path) each target has already been warmed up for. */
+  warmed: Set<string>;
+  /** Idle RSS (MB) of each target process right after start-up. */
+  idleRssMb: Partial<Record<TargetName, number>>;
+}
+
+export interface Variant {
+  key: string;
+  target: BenchTarget;
+  job: LoadJob;
+}
+
+export interface Measurement {
+  target: BenchTarget;
+  result: LoadResult;
+  /** CPU µs the target process used during the measured job; null for direct. */
+  cpuUs: number | null;
+  /** The target's event-loop delay during the job (monitorEventLoopDelay, via bench/event-loop-probe.ts); null for direct. */
+  eventLoop: EventLoopSnapshot | null;
+}
+
+export type Round = Record<string, Measurement>;
+
+export function findTarget(ctx: BenchContext, name: TargetName): BenchTarget | undefined {
+  return ctx.targets.list.find((t) => t.name === name);
+}
+
+function logResult(ctx: BenchContext, m: Measurement): void {
+  const r = m.result;
+  const extra = r.errors > 0 ? ` ERRORS ${r.errors}: ${r.errorSamples.join(' | ')}` : '';
+  ctx.log(
+    `  ${r.label}: ${r.ok}/${r.sent} ok, ${r.throughput.toFixed(0)}/s, p50 ${(r.latencyUs.p50 / 1000).toFixed(2)} ms, p99 ${(r.latencyUs.p99 / 1000).toFixed(2)} ms` +
+      (m.cpuUs === null ? '' : `, cpu ${(m.cpuUs / Math.max(1, r.ok)).toFixed(0)} µs/req`) +
+      (m.eventLoop === null ? '' : `, event loop max ${m.eventLoop.maxMs.toFixed(1)} ms`) +
+      extra,
+  );
+}
+
+export interface Where {
+  scenario: string;
+  measurement: string;
+  round?: number;
+  variant?: string;
+  /** Another job runs against the same target at the same time: its event-loop probe is read by that one. */
+  concurrentWithSameTarget?: boolean;
+}
+
+/** One job against one target, with the target's CPU time around it, kept in the raw records. */
+export async function measureOnce(ctx: BenchContext, target: BenchTarget, job: LoadJob, where: Where): Promise<Measurement> {
+  const pid = target.pid;
+  const probed = pid !== null && target.eventLoopFile !== null && !where.concurrentWithSameTarget;
+  if (probed) await takeEventLoopSnapshot(pid, target.eventLoopFile ?? '');
+  const before = pid === null ? 0 : readCpuMicros(pid);
+  const result = await ctx.load.run(job);
+  const cpuUs = pid === null ? null : readCpuMicros(pid) - before;
+  const eventLoop = probed ? await takeEventLoopSnapshot(pid, target.eventLoopFile ?? '') : null;
+  ctx.raw.push({ scenario: where.scenario, measurement: where.measurement, round: where.round ?? 0, variant: where.variant ?? target.name, target: target.name, cpuUs, eventLoop, result });
+  return { target, result, cpuUs, eventLoop };
+}
+
+/**
+ * The first time a target serves a kind of request (streaming or not, on a path) it runs for `warmupMs` so that the JIT
+ * settles (a cold run costs twice the CPU per request); after that a warm-up only opens the measured run's connections.
+ */
+async function warmUp(ctx: BenchContext, v: Variant): Promise<void> {
+  const kind = `${v.target.name}|${v.job.stream}|${v.job.path}`;
+  const cold = !ctx.warmed.has(kind) && ctx.mode !== 'smoke';
+  ctx.warmed.add(kind);
+  // One request per connection the measured run will use (a paced stream lasts seconds: no more than that).
+  const count = ctx.mode === 'smoke' ? ctx.plan.warmup : Math.min(v.job.concurrency, 200);
+  const label = `${v.job.label} (warm-up)`;
+  if (cold) await ctx.load.run({ ...v.job, label, count: ctx.plan.maxCount, durationMs: ctx.plan.warmupMs });
+  await ctx.load.run({ ...v.job, label, count, durationMs: Math.max(v.job.durationMs, 2000) });
+}
+
+export async function measureRounds(ctx: BenchContext, scenario: string, measurement: string, variants: Variant[]): Promise<Round[]> {
+  ctx.log(`${scenario}: ${measurement}`);
+  const rounds: Round[] = [];
+  for (let round = 0; round < ctx.plan.rounds; round += 1) {
+    const round_: Round = {};
+    // Rotating the order spreads any drift of the shared machine over all variants.
+    const order = variants.map((_, i) => variants[(i + round) % variants.length] as Variant);
+    for (const v of order) {
+      // Warm up once, before the first round: enough requests to open every connection of the measured run (the load
+      // generator keeps them), and to let the JIT settle. Smoke mode proves only that things answer.
+      if (round === 0) await warmUp(ctx, v);
+      const m = await measureOnce(ctx, v.target, v.job, { scenario, measurement, round, variant: v.key });
+      logResult(ctx, m);
+      round_[v.key] = m;
+    }
+    rounds.push(round_);
+  }
+  return rounds;
+}
+
+/** Per-round values of `pick` for each variant key. */
+export function perRound(rounds: Round[], pick: (m: Measurement, round: Round) => number): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const round of rounds) {
+    for (const [key, m] of Object.entries(round)) (out[key] ??= []).push(pick(m, round));
+  }
+  return out;
+}
+
+/** Per-round `f(target, reference)` for every target but the reference, keyed by target name (variants keyed by target name). */
+export function versus(rounds: Round[], reference: TargetName, f: (m: Measurement, ref: Measurement) => number): Partial<Record<TargetName, number[]>> {
+  const out: Partial<Record<TargetName, number[]>> = {};
+  for (const round of rounds) {
+    const ref = round[reference];
+    if (ref === undefined) continue;
+    for (const m of Object.values(round)) {
+      if (m.target.name === reference) continue;
+      (out[m.target.name] ??= []).push(f(m, ref));
+    }
+  }
+  return out;
+}
+
+/** Per-round `f(m)` for every target, keyed by target name. */
+export function each(rounds: Round[], f: (m: Measurement) => number, only?: (m: Measurement) => boolean): Partial<Record<TargetName, number[]>> {
+  const out: Partial<Record<TargetName, number[]>> = {};
+  for (const round of rounds) {
+    for (const m of Object.values(round)) if (only === undefined || only(m)) (out[m.target.name] ??= []).push(f(m));
+  }
+  return out;
+}
+
+export const ms = (us: number): number => us / 1000;
