@@ -382,3 +382,34 @@ async function storedCount(): Promise<number> {
     db.close();
   }
 }
+
+describe('server.body_limit_mb', () => {
+  let small: TestGateway;
+  beforeAll(async () => {
+    small = await startTestGateway(env.upstream.url, { server: { host: '127.0.0.1', port: 0, body_limit_mb: 0.001 } });
+  });
+  afterAll(async () => {
+    await small?.close();
+  });
+  const big = JSON.stringify({ model: 'gpt-4o', input: 'x'.repeat(5_000) });
+
+  it('refuses a body declared larger than the limit with 413 request_too_large, before calling upstream', async () => {
+    const before = env.upstream.received.length;
+    const res = await fetch(`${small.url}/v1/responses`, { method: 'POST', headers: authHeaders(), body: big });
+    expect(res.status).toBe(413);
+    expect(expectOpenAIError((await res.json()) as JsonObject)).toMatchObject({ code: 'request_too_large' });
+    expect(env.upstream.received.length).toBe(before);
+  });
+
+  it('counts a chunked body without Content-Length against the limit too', async () => {
+    const stream = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 5; i++) controller.enqueue(new TextEncoder().encode(big.slice(i * 1_000, (i + 1) * 1_000)));
+        controller.enqueue(new TextEncoder().encode(big.slice(5_000)));
+        controller.close();
+      },
+    });
+    const res = await fetch(`${small.url}/v1/responses`, { method: 'POST', headers: authHeaders(), body: stream, duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(413);
+  });
+});

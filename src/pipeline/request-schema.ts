@@ -2,19 +2,10 @@
 import { z } from 'zod';
 import { invalidRequest, type GatewayError } from '../errors/gateway-error.js';
 
-const inputItem = z
-  .looseObject({
-    type: z.string().nullable().optional(),
-    role: z.string().optional(),
-    id: z.string().optional(),
-  })
-  .refine((item) => typeof item.type === 'string' || typeof item.role === 'string' || typeof item.id === 'string', {
-    message: 'an input item needs a `type` (or a `role` for a message)',
-  });
-
 export const createResponseSchema = z.looseObject({
   model: z.string({ error: "Missing required parameter: 'model'." }).min(1, "Missing required parameter: 'model'."),
-  input: z.union([z.string(), z.array(inputItem)]).optional(),
+  // Items are checked by checkInputItems: zod would copy every key of every item (Codex sends megabytes).
+  input: z.union([z.string(), z.array(z.unknown())]).optional(),
   instructions: z.string().nullable().optional(),
   previous_response_id: z.string().min(1).nullable().optional(),
   conversation: z.union([z.string(), z.looseObject({ id: z.string() })]).nullable().optional(),
@@ -38,8 +29,22 @@ export function parseCreateResponse(body: unknown): CreateResponseBody {
     throw invalidRequest(null, 'The request body must be a JSON object.');
   }
   const result = createResponseSchema.safeParse(body);
-  if (result.success) return result.data;
-  throw toValidationError(result.error);
+  if (!result.success) throw toValidationError(result.error);
+  if (Array.isArray(result.data.input)) checkInputItems(result.data.input);
+  return result.data;
+}
+
+/** Every input item is an object with a `type`, or a `role` (a message), or an `id` (a reference). */
+function checkInputItems(items: unknown[]): void {
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as Record<string, unknown> | null;
+    const ok =
+      typeof item === 'object' &&
+      item !== null &&
+      !Array.isArray(item) &&
+      (typeof item.type === 'string' || typeof item.role === 'string' || typeof item.id === 'string');
+    if (!ok) throw invalidRequest(`input[${i}]`, `Invalid value for 'input[${i}]': an input item needs a \`type\` (or a \`role\` for a message).`, 'invalid_value');
+  }
 }
 
 export function toValidationError(error: z.ZodError): GatewayError {

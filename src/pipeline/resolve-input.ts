@@ -9,6 +9,8 @@ import { inputItemId } from './ids.js';
 export interface ResolvedInput {
   /** What goes upstream: history then this turn, or the client's input untouched when there is no state. */
   upstreamInput: string | ResponseItem[];
+  /** How many items at the start of `upstreamInput` came from the previous_response_id chain. */
+  historyLength: number;
   /** This turn's items as stored and listed, each with its id. */
   turnItems: { id: string; item: ResponseItem }[];
   warnings: ConversionWarning[];
@@ -43,7 +45,7 @@ export async function resolveInput(
   const { items: turn, changed } = await hydrateItems(db, owner, provider, given, warnings);
   const turnItems = turn.map((item) => ({ id: typeof item.id === 'string' ? item.id : inputItemId(item.type ?? undefined), item }));
   const upstreamInput = history.length === 0 && !changed && input !== undefined ? (typeof input === 'string' ? input : turn) : [...history, ...turn];
-  return { upstreamInput, turnItems, warnings };
+  return { upstreamInput, historyLength: history.length, turnItems, warnings };
 }
 
 /**

@@ -89,6 +89,7 @@ export async function* executeResponse(
       request: plan.body,
       upstreamModel: plan.route.upstreamModel,
       input: plan.input.upstreamInput,
+      historyLength: plan.input.historyLength,
       reasoningModel: plan.route.reasoning,
       maxOutputTokensCeiling: deps.config.limits.max_output_tokens,
       newItemId,

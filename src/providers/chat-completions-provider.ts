@@ -9,7 +9,7 @@ import type { ProviderConfig } from '../config/config-schema.js';
 import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
 import type { Provider, UpstreamCall, UpstreamRun } from './provider.js';
 import { readSse, type SseCapture } from './read-sse.js';
-import { createUpstreamTarget, openUpstream, type UpstreamResponse } from './upstream-pool.js';
+import { HISTORY_MARKER, createUpstreamTarget, openUpstream, type UpstreamResponse } from './upstream-pool.js';
 
 export function createChatCompletionsProvider(name: string, config: ProviderConfig): Provider {
   const target = createUpstreamTarget(config);
@@ -18,14 +18,21 @@ export function createChatCompletionsProvider(name: string, config: ProviderConf
     config,
     async open(call: UpstreamCall): Promise<UpstreamRun> {
       const clamped = clampMaxOutputTokens({ ...call.request, input: call.input }, call.maxOutputTokensCeiling);
-      let converted: ReturnType<typeof toChatRequest>;
-      try {
-        converted = toChatRequest(clamped.request, { upstreamModel: call.upstreamModel, quirks: config.quirks === 'openrouter' ? 'openrouter' : undefined });
-      } catch (err) {
-        if (err instanceof UnsupportedFeatureError) throw invalidRequest(err.param, `${err.message} (provider "${name}" speaks Chat Completions)`, 'unsupported_parameter');
-        throw err;
-      }
-      const { res, capture, exchange } = await openUpstream(name, config, target, '/chat/completions', converted.body, call);
+      const convert = (request: JsonObject) => {
+        try {
+          return toChatRequest(request, { upstreamModel: call.upstreamModel, quirks: config.quirks === 'openrouter' ? 'openrouter' : undefined });
+        } catch (err) {
+          if (err instanceof UnsupportedFeatureError) throw invalidRequest(err.param, `${err.message} (provider "${name}" speaks Chat Completions)`, 'unsupported_parameter');
+          throw err;
+        }
+      };
+      const converted = convert(clamped.request);
+      // A chain's history is stored once, as its items: the stored request shows this turn and a count.
+      const logged = () => ({
+        ...convert({ ...clamped.request, input: (call.input as unknown[]).slice(call.historyLength) }).body,
+        [HISTORY_MARKER]: call.historyLength,
+      });
+      const { res, capture, exchange } = await openUpstream(name, config, target, '/chat/completions', converted.body, call, call.historyLength > 0 ? logged : undefined);
 
       const reasoning = call.request.reasoning as JsonObject | null | undefined;
       // Readable summaries when the client asked for them (what OpenAI clients render), raw reasoning text otherwise.
@@ -33,13 +40,13 @@ export function createChatCompletionsProvider(name: string, config: ProviderConf
         newItemId: call.newItemId,
         reasoningEvents: reasoning?.summary ? 'summary' : 'text',
       });
-      return { events: convert(name, res, converter, capture), warnings: [...clamped.warnings, ...converted.warnings], exchange };
+      return { events: toEvents(name, res, converter, capture), warnings: [...clamped.warnings, ...converted.warnings], exchange };
     },
     close: () => target.pool.close(),
   };
 }
 
-async function* convert(name: string, res: UpstreamResponse, converter: ChatStreamConverter, capture: SseCapture | undefined): AsyncGenerator<ResponsesEvent> {
+async function* toEvents(name: string, res: UpstreamResponse, converter: ChatStreamConverter, capture: SseCapture | undefined): AsyncGenerator<ResponsesEvent> {
   const contentType = String(res.headers['content-type'] ?? '');
   if (contentType.includes('application/json')) {
     // Some OpenAI-compatible servers ignore `stream: true` and answer one JSON completion.

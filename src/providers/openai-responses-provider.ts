@@ -5,7 +5,7 @@ import type { ProviderConfig } from '../config/config-schema.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Provider, UpstreamCall, UpstreamRun } from './provider.js';
 import { readSse, type SseCapture } from './read-sse.js';
-import { createUpstreamTarget, openUpstream } from './upstream-pool.js';
+import { HISTORY_MARKER, createUpstreamTarget, openUpstream } from './upstream-pool.js';
 
 export function createOpenAIResponsesProvider(name: string, config: ProviderConfig): Provider {
   const target = createUpstreamTarget(config);
@@ -20,7 +20,9 @@ export function createOpenAIResponsesProvider(name: string, config: ProviderConf
         reasoningModel: call.reasoningModel,
         maxOutputTokensCeiling: call.maxOutputTokensCeiling,
       });
-      const { res, capture, exchange } = await openUpstream(name, config, target, '/responses', body, call);
+      // A chain's history is stored once, as its items: the stored request shows this turn and a count.
+      const logged = () => ({ ...body, input: (body.input as unknown[]).slice(call.historyLength), [HISTORY_MARKER]: call.historyLength });
+      const { res, capture, exchange } = await openUpstream(name, config, target, '/responses', body, call, call.historyLength > 0 ? logged : undefined);
       return { events: parseEvents(name, res.body, capture), warnings, exchange };
     },
     close: () => target.pool.close(),

@@ -8,6 +8,8 @@ export interface UpstreamCall {
   upstreamModel: string;
   /** Resolved history plus this turn's input. */
   input: string | ResponseItem[];
+  /** How many items at the start of `input` are resolved history (kept out of the stored exchange). */
+  historyLength: number;
   reasoningModel: boolean;
   maxOutputTokensCeiling: number;
   /** Mints item ids for converters that must invent them. */

@@ -109,6 +109,9 @@ export interface OpenedUpstream {
   exchange: UpstreamRun['exchange'];
 }
 
+/** The key that stands in a stored request body for the items resolved from previous_response_id. */
+export const HISTORY_MARKER = 'junction_history_items';
+
 /**
  * The part every adapter shares: authenticate, POST the body, refuse a non-2xx with upstream's own status
  * and message, and record the exchange for the store.
@@ -120,10 +123,13 @@ export async function openUpstream(
   path: string,
   body: unknown,
   options: { signal: AbortSignal; captureExchange: boolean },
+  /** What the stored exchange shows instead of `body` (the body without its resolved history). */
+  loggedBody?: () => unknown,
 ): Promise<OpenedUpstream> {
   const headers = { ...config.headers, ...authorization(providerName, config) };
-  const requestBody = JSON.stringify(body);
-  const res = await postJson(target, path, headers, requestBody, options.signal);
+  const sent = JSON.stringify(body);
+  const res = await postJson(target, path, headers, sent, options.signal);
+  const requestBody = options.captureExchange && loggedBody ? JSON.stringify(loggedBody()) : sent;
   if (res.status < 200 || res.status > 299) throw await upstreamError(providerName, res);
   const capture: SseCapture | undefined = options.captureExchange ? { raw: [] } : undefined;
   return {

@@ -7,6 +7,7 @@ import { executeResponse, planResponse, type PipelineDeps } from '../pipeline/ru
 import { deleteResponse, getResponse, listInputItems } from '../store/responses-repository.js';
 import type { ResponsesEvent } from '../../transformers/responses-types.js';
 import type { AuthVariables } from '../server/authenticate.js';
+import { readJsonBody } from '../server/read-json-body.js';
 import { SseWriter } from '../server/write-sse.js';
 import { listBody, parseListQuery, toListedItem } from './list-params.js';
 
@@ -18,12 +19,7 @@ export function responsesRoutes(deps: PipelineDeps): Hono<Env> {
   const app = new Hono<Env>();
 
   app.post('/', async (c) => {
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      throw invalidRequest(null, 'We could not parse the JSON body of your request. Send a JSON object.', 'invalid_json');
-    }
+    const body = await readJsonBody(c.env.incoming, deps.config.server.body_limit_mb);
     const plan = await planResponse(deps, c.get('owner'), body);
     const abort = new AbortController();
     const run = executeResponse(deps, plan, abort);

@@ -1,7 +1,6 @@
 // Builds the HTTP app from its dependencies (config, store, providers): no globals, so tests build their own.
 import { Hono } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
-import { bodyLimit } from 'hono/body-limit';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { PipelineDeps } from '../pipeline/run-response.js';
 import { modelsRoutes } from '../routes/models-routes.js';
@@ -10,18 +9,8 @@ import { authenticate, type AuthVariables } from './authenticate.js';
 
 export function createApp(deps: PipelineDeps): Hono<{ Bindings: HttpBindings; Variables: AuthVariables }> {
   const app = new Hono<{ Bindings: HttpBindings; Variables: AuthVariables }>();
-  const maxSize = Math.round(deps.config.server.body_limit_mb * 1024 * 1024);
 
   app.use('/v1/*', authenticate(deps.config.keys));
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize,
-      onError: () => {
-        throw new GatewayError(413, `The request body is larger than ${deps.config.server.body_limit_mb} MB (server.body_limit_mb).`, 'invalid_request_error', 'request_too_large');
-      },
-    }),
-  );
   app.route('/v1/responses', responsesRoutes(deps));
   app.route('/v1/models', modelsRoutes(deps.config));
 

@@ -1,0 +1,54 @@
+// What the store keeps of each upstream exchange: the raw body that came back, the warnings, and the request without its history.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import type { JsonObject } from '../transformers/responses-types.js';
+import { postResponses } from './support/gateway-client.js';
+import { fixturePath, fixtureReply } from './support/mock-upstream.js';
+import { useGatewayWithMock } from './support/test-gateway.js';
+
+const env = useGatewayWithMock();
+
+function exchangeOf(responseId: string) {
+  const db = new SQLite(join(env.gateway.dir, 'junction.db'), { readonly: true });
+  try {
+    return db.prepare('SELECT url, status, request_body, response_body, warnings_json FROM upstream_exchanges WHERE response_id = ?').get(responseId) as
+      | { url: string; status: number; request_body: string; response_body: string; warnings_json: string }
+      | undefined;
+  } finally {
+    db.close();
+  }
+}
+
+describe('the stored upstream exchange', () => {
+  it('keeps the raw upstream body byte for byte and the exact request that was sent', async () => {
+    env.upstream.reply('/v1/responses', fixtureReply('openai/reasoning-summary-function-call.sse', { chunkSize: 333 }));
+    const res = await postResponses(env.gateway.url, { model: 'gpt-5-nano', input: 'hi', reasoning: { effort: 'low', summary: 'auto' } });
+    const exchange = exchangeOf(String(res.json!.id))!;
+    expect(exchange.url).toBe(`${env.upstream.url}/responses`);
+    expect(exchange.status).toBe(200);
+    expect(exchange.response_body).toBe(readFileSync(fixturePath('openai/reasoning-summary-function-call.sse'), 'utf8'));
+    expect(exchange.request_body).toBe(env.upstream.received.at(-1)!.body);
+  });
+
+  it('keeps the warnings of what could not be carried', async () => {
+    env.upstream.reply('/v1/responses', fixtureReply('xai/reasoning-summary-text.sse'));
+    const res = await postResponses(env.gateway.url, { model: 'grok-code-fast-1', input: 'hi', reasoning: { summary: 'auto' } });
+    const warnings = JSON.parse(exchangeOf(String(res.json!.id))!.warnings_json) as JsonObject[];
+    expect(warnings).toEqual([expect.objectContaining({ param: 'reasoning.summary' })]);
+  });
+
+  it('stores a chained turn without the history it resolved, so storage grows with new items only', async () => {
+    env.upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'), fixtureReply('openai/text-with-conversation.sse'));
+    const first = await postResponses(env.gateway.url, { model: 'gpt-4o', input: 'turn one' });
+    const second = await postResponses(env.gateway.url, { model: 'gpt-4o', input: 'turn two', previous_response_id: first.json!.id });
+
+    const sent = env.upstream.received.at(-1)!.json;
+    expect((sent.input as JsonObject[]).length).toBe(3); // turn one's input and output, then turn two
+    const stored = JSON.parse(exchangeOf(String(second.json!.id))!.request_body) as JsonObject;
+    expect(stored.input).toEqual([{ type: 'message', role: 'user', content: 'turn two' }]);
+    expect(stored.junction_history_items).toBe(2);
+    expect({ ...stored, input: undefined, junction_history_items: undefined }).toEqual({ ...sent, input: undefined });
+  });
+});
