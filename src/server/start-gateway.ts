@@ -23,8 +23,8 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
         'Add keys (keys: [{name, key}]) or listen on 127.0.0.1.',
     );
   }
-  const database = await openDatabase(config.database);
-  const writer = createResponseWriter(database.db, database.writeBatch);
+  const database = await openDatabase(config.database, (message) => logger.error(message));
+  const writer = createResponseWriter(database.db);
   const providers = createProviders(config);
   const app = createApp({ config, db: database.db, writer, providers, logger });
 

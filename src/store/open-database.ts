@@ -6,13 +6,10 @@ import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { migrationProvider } from '../../migrations/index.js';
 import { cacheStatements } from './cache-statements.js';
 import type { Database } from './schema.js';
-import { inTransaction, type BatchExecutor } from './response-writer.js';
-import { startWriteWorker, type WriteWorker } from './start-write-worker.js';
+import { startCheckpointer, type Checkpointer } from './start-checkpointer.js';
 
 export interface OpenedDatabase {
   db: Kysely<Database>;
-  /** Where the response writer's batches run: the writer thread for a file, this connection in memory. */
-  writeBatch: BatchExecutor;
   close(): Promise<void>;
 }
 
@@ -21,7 +18,7 @@ export interface DatabaseOptions {
   synchronous: 'full' | 'normal';
 }
 
-export async function openDatabase({ url, synchronous }: DatabaseOptions): Promise<OpenedDatabase> {
+export async function openDatabase({ url, synchronous }: DatabaseOptions, onError: (message: string) => void = () => undefined): Promise<OpenedDatabase> {
   if (!url.startsWith('sqlite:')) {
     throw new Error(`database.url: only sqlite: URLs are supported so far (got "${url.split(':')[0]}:")`);
   }
@@ -36,25 +33,26 @@ export async function openDatabase({ url, synchronous }: DatabaseOptions): Promi
   sqlite.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  // Writes of responses go through the writer thread, whose connection also checkpoints the WAL; this
-  // connection (reads, the odd delete) never checkpoints, so it never stalls on one.
-  if (path !== ':memory:') sqlite.pragma('wal_autocheckpoint = 0');
+  let checkpointer: Checkpointer | undefined;
+  if (path !== ':memory:') {
+    // Commits only append to the WAL; the checkpointer thread folds it into the database file.
+    sqlite.pragma('wal_autocheckpoint = 0');
+    checkpointer = startCheckpointer(path, (message) => onError(`WAL checkpoint failed: ${message}`));
+  }
 
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cacheStatements(sqlite) }) });
   const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
+    await checkpointer?.stop();
     await db.destroy();
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${(error as Error | undefined)?.message ?? 'unknown error'}`);
   }
-  // Started after migrating, so that its connection sees the final schema.
-  const writer: WriteWorker | undefined = path === ':memory:' ? undefined : startWriteWorker(path, synchronous);
   return {
     db,
-    writeBatch: writer ? (queries) => writer.run(queries) : inTransaction(db),
     async close() {
-      await writer?.stop();
       await db.destroy();
+      await checkpointer?.stop();
     },
   };
 }

@@ -1,5 +1,5 @@
 // Writes finished responses durably, grouping every write that arrives in one event-loop turn into one transaction.
-import type { CompiledQuery, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { ConversionWarning, ResponseItem, ResponseObject } from '../../transformers/responses-types.js';
 import type { Database, ItemsTable } from './schema.js';
 
@@ -24,22 +24,7 @@ export interface ResponseWriter {
   flush(): Promise<void>;
 }
 
-/** Runs a batch of statements in one transaction; resolves once it is committed. */
-export type BatchExecutor = (queries: readonly CompiledQuery[]) => Promise<void>;
-
-/** A batch in one Kysely transaction on the database's own connection (the in-memory store uses this). */
-export const inTransaction =
-  (db: Kysely<Database>): BatchExecutor =>
-  (queries) =>
-    db.transaction().execute(async (trx) => {
-      for (const query of queries) await trx.executeQuery(query);
-    });
-
-/**
- * Statements are built here with Kysely and run by `execute`: for a SQLite file, a worker thread
- * (start-write-worker.ts), so that the commit's fsync never blocks the event loop.
- */
-export function createResponseWriter(db: Kysely<Database>, execute: BatchExecutor = inTransaction(db)): ResponseWriter {
+export function createResponseWriter(db: Kysely<Database>): ResponseWriter {
   let queue: { record: ResponseRecord; resolve: () => void; reject: (err: unknown) => void }[] = [];
   let scheduled: Promise<void> | undefined;
 
@@ -48,14 +33,15 @@ export function createResponseWriter(db: Kysely<Database>, execute: BatchExecuto
     queue = [];
     scheduled = undefined;
     try {
-      const queries: CompiledQuery[] = [db.insertInto('responses').values(batch.map(({ record }) => responseRow(record))).compile()];
-      const items = batch.flatMap(({ record }) => itemRows(record));
-      for (let i = 0; i < items.length; i += ROWS_PER_INSERT) {
-        queries.push(db.insertInto('items').values(items.slice(i, i + ROWS_PER_INSERT)).compile());
-      }
-      const exchanges = batch.filter(({ record }) => record.exchange).map(({ record }) => exchangeRow(record));
-      if (exchanges.length > 0) queries.push(db.insertInto('upstream_exchanges').values(exchanges).compile());
-      await execute(queries);
+      await db.transaction().execute(async (trx) => {
+        await trx.insertInto('responses').values(batch.map(({ record }) => responseRow(record))).execute();
+        const items = batch.flatMap(({ record }) => itemRows(record));
+        for (let i = 0; i < items.length; i += ROWS_PER_INSERT) {
+          await trx.insertInto('items').values(items.slice(i, i + ROWS_PER_INSERT)).execute();
+        }
+        const exchanges = batch.filter(({ record }) => record.exchange).map(({ record }) => exchangeRow(record));
+        if (exchanges.length > 0) await trx.insertInto('upstream_exchanges').values(exchanges).execute();
+      });
       for (const entry of batch) entry.resolve();
     } catch (err) {
       for (const entry of batch) entry.reject(err);
