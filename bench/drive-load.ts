@@ -6,13 +6,8 @@ import { summarize } from './summarize-samples.js';
 const NEWLINE = 10;
 const TAIL_BYTES = 2048;
 
-interface Tally {
-  sent: number;
-  received: number;
-  ok: number;
-  errors: number;
-  aborted: number;
-  errorSamples: string[];
+/** The counts a result reports, plus the raw samples they are summarised from. */
+interface Tally extends Pick<LoadResult, 'sent' | 'received' | 'ok' | 'errors' | 'aborted' | 'errorSamples'> {
   latency: number[];
   headers: number[];
   firstByte: number[];

@@ -1,4 +1,4 @@
-// Writes finished responses durably, grouping every write that arrives in one event-loop turn into one transaction.
+// Writes finished responses durably, grouping the writes that arrive while a transaction runs into the next one.
 import type { Kysely } from 'kysely';
 import type { ConversionWarning, ResponseItem, ResponseObject } from '../../transformers/responses-types.js';
 import type { Database, ItemsTable } from './schema.js';
@@ -26,12 +26,18 @@ export interface ResponseWriter {
 
 export function createResponseWriter(db: Kysely<Database>): ResponseWriter {
   let queue: { record: ResponseRecord; resolve: () => void; reject: (err: unknown) => void }[] = [];
-  let scheduled: Promise<void> | undefined;
+  /** The commit in flight or about to start. Writes that arrive meanwhile wait and share the next one. */
+  let running: Promise<void> | undefined;
+
+  const commitAll = async () => {
+    // Group commit: one transaction at a time, so under load batches grow instead of commits.
+    while (queue.length > 0) await commit();
+    running = undefined;
+  };
 
   const commit = async () => {
     const batch = queue;
     queue = [];
-    scheduled = undefined;
     try {
       await db.transaction().execute(async (trx) => {
         await trx.insertInto('responses').values(batch.map(({ record }) => responseRow(record))).execute();
@@ -52,11 +58,12 @@ export function createResponseWriter(db: Kysely<Database>): ResponseWriter {
     write(record) {
       return new Promise<void>((resolve, reject) => {
         queue.push({ record, resolve, reject });
-        scheduled ??= new Promise<void>((done) => setImmediate(() => void commit().then(done)));
+        // setImmediate: everything written in this event-loop turn joins the first batch.
+        running ??= new Promise<void>((done) => setImmediate(() => void commitAll().then(done)));
       });
     },
     async flush() {
-      while (scheduled) await scheduled;
+      while (running) await running;
     },
   };
 }
