@@ -35,6 +35,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('upstream_exchanges')
     .addColumn('response_id', 'text', (c) => c.primaryKey().references('responses.id').onDelete('cascade'))
+    .addColumn('owner', 'text', (c) => c.notNull())
     .addColumn('provider', 'text', (c) => c.notNull())
     .addColumn('url', 'text', (c) => c.notNull())
     .addColumn('status', 'integer', (c) => c.notNull())

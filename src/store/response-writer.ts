@@ -109,9 +109,10 @@ function itemRows({ response, owner, provider, input }: ResponseRecord): ItemsTa
   return rows;
 }
 
-function exchangeRow({ response, provider, exchange }: ResponseRecord) {
+function exchangeRow({ response, owner, provider, exchange }: ResponseRecord) {
   return {
     response_id: response.id,
+    owner,
     provider,
     url: exchange!.url,
     status: exchange!.status,

@@ -28,6 +28,7 @@ export interface ItemsTable {
 
 export interface UpstreamExchangesTable {
   response_id: string;
+  owner: string;
   provider: string;
   url: string;
   status: number;
