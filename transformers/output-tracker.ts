@@ -21,10 +21,6 @@ export class OutputTracker {
   private readonly items = new Map<number, TrackedItem>();
   private readonly byId = new Map<string, TrackedItem>();
 
-  get size(): number {
-    return this.items.size;
-  }
-
   get(index: number): TrackedItem | undefined {
     return this.items.get(index);
   }

@@ -30,10 +30,6 @@ export class GatewayError extends Error {
     this.name = 'GatewayError';
   }
 
-  get retryable(): boolean {
-    return this.status === 408 || this.status === 409 || this.status === 429 || this.status >= 500;
-  }
-
   toBody(): ErrorBody {
     return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
   }
@@ -47,5 +43,3 @@ export const notFound = (message: string, code: string | null = null, param: str
 
 export const unauthorized = (message: string) =>
   new GatewayError(401, message, 'invalid_request_error', 'invalid_api_key');
-
-export const serverError = (message: string) => new GatewayError(500, message, 'server_error', 'server_error');

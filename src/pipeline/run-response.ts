@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { responseSkeleton, type SnapshotOverrides } from '../../transformers/response-snapshot.js';
-import type { ResponseItem, ResponseObject, ResponsesEvent } from '../../transformers/responses-types.js';
+import { isTerminalEventType, type ResponseItem, type ResponseObject, type ResponsesEvent } from '../../transformers/responses-types.js';
 import { Sequencer, type StreamFailure } from '../../transformers/sequencer.js';
 import type { Config } from '../config/config-schema.js';
 import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
@@ -123,7 +123,7 @@ export async function* executeResponse(
       }
       for (const event of emitted) {
         // A non-streaming client never sees a failed run's id (it gets the HTTP error), so it is not kept.
-        if (isTerminal(event) && plan.store && (plan.stream || event.type !== 'response.failed')) await persist(deps, plan, sequencer, run, warnings);
+        if (isTerminalEventType(event.type) && plan.store && (plan.stream || event.type !== 'response.failed')) await persist(deps, plan, sequencer, run, warnings);
         yield event;
       }
     }
@@ -152,8 +152,6 @@ async function persist(deps: PipelineDeps, plan: ResponsePlan, sequencer: Sequen
   });
 }
 
-const isTerminal = (event: ResponsesEvent) =>
-  event.type === 'response.completed' || event.type === 'response.incomplete' || event.type === 'response.failed';
 
 function failureOf(err: unknown): StreamFailure {
   if (err instanceof GatewayError) return { code: err.code ?? 'server_error', message: err.message };
