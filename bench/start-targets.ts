@@ -60,7 +60,7 @@ function gatewayConfig(mockOrigin: string, dbFile: string, exchanges: boolean): 
     // upstream_exchanges defaults to true; --no-exchanges measures the gateway without the raw upstream log.
     `debug: { upstream_exchanges: ${exchanges} }`,
     'server: { host: 127.0.0.1, port: 0 }',
-    `database: { url: "sqlite:${dbFile}" }`,
+    `database: { url: "sqlite:${dbFile}"${process.env.BENCH_SYNC ? ", synchronous: " + process.env.BENCH_SYNC : ""} }`,
     'keys: []',
     'providers:',
     `  mock: { type: openai-responses, base_url: "${mockOrigin}/v1", api_key: "bench" }`,

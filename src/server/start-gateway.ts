@@ -24,7 +24,7 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
     );
   }
   const database = await openDatabase(config.database, (message) => logger.error(message));
-  const writer = createResponseWriter(database.db);
+  const writer = createResponseWriter(database.sqlite, { syncFile: database.syncFile });
   const providers = createProviders(config);
   const app = createApp({ config, db: database.db, writer, providers, logger });
 
@@ -43,7 +43,7 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
     port,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await writer.flush();
+      await writer.close();
       await Promise.all([...providers.values()].map((p) => p.close()));
       await database.close();
     },

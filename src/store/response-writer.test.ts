@@ -1,0 +1,93 @@
+// The response writer: grouped commits on prepared statements, a failing record isolated, the fsync on the acknowledgement path.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ResponseObject } from '../../transformers/responses-types.js';
+import { openDatabase, type OpenedDatabase } from './open-database.js';
+import { createResponseWriter, type ResponseRecord } from './response-writer.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function fileDatabase(): Promise<OpenedDatabase & { path: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'junction-writer-'));
+  const path = join(dir, 'junction.db');
+  const opened = await openDatabase({ url: `sqlite:${path}`, synchronous: 'full' });
+  cleanups.push(async () => {
+    await opened.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { ...opened, path };
+}
+
+function record(id: string, owner = 'alice'): ResponseRecord {
+  const response = {
+    id,
+    object: 'response',
+    created_at: 1_700_000_000,
+    status: 'completed',
+    model: 'gpt-test',
+    output: [{ id: `msg_${id}`, type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'hi', annotations: [] }] }],
+  } as unknown as ResponseObject;
+  return {
+    owner,
+    provider: 'openai',
+    upstreamId: `up_${id}`,
+    previousResponseId: null,
+    response,
+    input: [{ id: `in_${id}`, item: { type: 'message', role: 'user', content: 'hello' } }],
+    exchange: { url: 'http://upstream/v1/responses', status: 200, requestBody: '{"model":"gpt-test"}', responseBody: 'data: {}\n\n', warnings: [] },
+  };
+}
+
+describe('createResponseWriter', () => {
+  it('commits the writes of one turn together, visible to another connection once acknowledged', async () => {
+    const database = await fileDatabase();
+    expect(database.syncFile).toBe(`${database.path}-wal`);
+    const writer = createResponseWriter(database.sqlite, { syncFile: database.syncFile });
+    await Promise.all([writer.write(record('resp_a')), writer.write(record('resp_b'))]);
+
+    const reader = new SQLite(database.path, { readonly: true });
+    try {
+      expect(reader.prepare('SELECT id, owner, upstream_id FROM responses ORDER BY id').all()).toEqual([
+        { id: 'resp_a', owner: 'alice', upstream_id: 'up_resp_a' },
+        { id: 'resp_b', owner: 'alice', upstream_id: 'up_resp_b' },
+      ]);
+      const items = reader.prepare("SELECT direction, position, id, provider FROM items WHERE response_id = 'resp_a' ORDER BY direction").all();
+      expect(items).toEqual([
+        { direction: 'input', position: 0, id: 'in_resp_a', provider: null },
+        { direction: 'output', position: 0, id: 'msg_resp_a', provider: 'openai' },
+      ]);
+      const stored = reader.prepare("SELECT response_json FROM responses WHERE id = 'resp_a'").get() as { response_json: string };
+      expect(JSON.parse(stored.response_json)).not.toHaveProperty('output');
+      expect(reader.prepare('SELECT count(*) AS n FROM upstream_exchanges').get()).toEqual({ n: 2 });
+    } finally {
+      reader.close();
+    }
+    await writer.close();
+  });
+
+  it('rejects only the record that cannot be written, and leaves nothing of it behind', async () => {
+    const database = await fileDatabase();
+    const writer = createResponseWriter(database.sqlite, { syncFile: database.syncFile });
+    await writer.write(record('resp_dup'));
+
+    const results = await Promise.allSettled([writer.write(record('resp_ok_1')), writer.write(record('resp_dup', 'bob')), writer.write(record('resp_ok_2'))]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const owners = database.sqlite.prepare("SELECT DISTINCT owner FROM items WHERE response_id = 'resp_dup'").all();
+    expect(owners).toEqual([{ owner: 'alice' }]);
+    expect(database.sqlite.prepare('SELECT count(*) AS n FROM responses').get()).toEqual({ n: 3 });
+    await writer.close();
+  });
+
+  it('acknowledges a write only after the file sync, and fails it when the sync fails', async () => {
+    const database = await fileDatabase();
+    const writer = createResponseWriter(database.sqlite, { syncFile: join(database.path, 'no-such-dir', 'wal') });
+    await expect(writer.write(record('resp_unsynced'))).rejects.toThrow(/ENOENT|ENOTDIR/);
+    await writer.close();
+  });
+});
