@@ -71,14 +71,63 @@ describe.each(NATIVE.filter((f) => !f.file.includes('error-event')))('replaying 
     }
   });
 
-  it('answers the non-streaming call with the same folded object it stores', async () => {
+  it('answers a non-streaming call from upstream\'s one JSON body, and stores what it answered', async () => {
     env.upstream.reply('/v1/responses', fixtureReply(file));
     const result = await postResponses(env.gateway.url, { model, input: 'replay' });
     expect(result.status).toBe(200);
+    expect(env.upstream.received.at(-1)!.json.stream).toBe(false);
+    expect(result.json!.id).toMatch(/^resp_[0-9a-f]{48}$/);
+    const recorded = recordedTerminal(file)!;
+    expect(result.json!.status).toBe(recorded.status);
+    expect(result.json!.output).toEqual(withLogprobs(recorded.output));
     const stored = await getJson(env.gateway.url, `/v1/responses/${String(result.json!.id)}`);
     expect(stored.json).toEqual(result.json);
-    const sent = env.upstream.received.at(-1)!.json;
-    expect(sent.stream).toBe(true);
+  });
+});
+
+/** Real non-streaming answers (`stream: false` recordings), with the request that produced each. */
+const NATIVE_JSON = [
+  { file: 'openai/create-text.json', model: 'gpt-4o' },
+  { file: 'openai/create-json-schema.json', model: 'gpt-4o' },
+  { file: 'openai/create-reasoning-encrypted.json', model: 'gpt-5-nano' },
+  { file: 'xai/code-execution.json', model: 'grok-code-fast-1' },
+];
+
+describe.each(NATIVE_JSON)('a non-streaming call answered with $file', ({ file, model }) => {
+  it('returns upstream\'s output under the gateway\'s id, with the client\'s state fields, as stored', async () => {
+    const recorded = JSON.parse(readFileSync(fixturePath(file), 'utf8')) as JsonObject;
+    env.upstream.reply('/v1/responses', fixtureReply(file));
+    const result = await postResponses(env.gateway.url, { model, input: 'replay', metadata: { run: 'json' } });
+    expect(result.status).toBe(200);
+    expect(env.upstream.received.at(-1)!.json.stream).toBe(false);
+    const answer = result.json!;
+    expect(answer.id).toMatch(/^resp_[0-9a-f]{48}$/);
+    expect(answer.id).not.toBe(recorded.id);
+    expect(answer).toMatchObject({ object: 'response', status: 'completed', previous_response_id: null, store: true, background: false });
+    expect(answer.output).toEqual(withLogprobs(recorded.output));
+    expect(answer.usage).toMatchObject(recorded.usage as JsonObject);
+    expect(typeof answer.completed_at).toBe('number');
+    const stored = await getJson(env.gateway.url, `/v1/responses/${String(answer.id)}`);
+    expect(stored.json).toEqual(answer);
+  });
+});
+
+describe('a non-streaming upstream answer that is not a Response', () => {
+  it('is a 502 that shows what upstream sent', async () => {
+    env.upstream.reply('/v1/responses', { body: '{"ok":true}', contentType: 'application/json' });
+    const result = await postResponses(env.gateway.url, { model: 'gpt-4o', input: 'hi' });
+    expect(result.status).toBe(502);
+    expect(result.json!.error).toMatchObject({ type: 'upstream_error', code: 'invalid_upstream_response' });
+    expect(String((result.json!.error as JsonObject).message)).toContain('{"ok":true}');
+  });
+
+  it('with status failed is the HTTP error its code implies', async () => {
+    const recorded = JSON.parse(readFileSync(fixturePath('openai/create-text.json'), 'utf8')) as JsonObject;
+    const failed = { ...recorded, status: 'failed', output: [], error: { code: 'rate_limit_exceeded', message: 'Slow down.' } };
+    env.upstream.reply('/v1/responses', { body: JSON.stringify(failed), contentType: 'application/json' });
+    const result = await postResponses(env.gateway.url, { model: 'gpt-4o', input: 'hi' });
+    expect(result.status).toBe(429);
+    expect(result.json!.error).toMatchObject({ code: 'rate_limit_exceeded', message: 'Slow down.' });
   });
 });
 

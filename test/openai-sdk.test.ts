@@ -54,7 +54,7 @@ describe('responses.create (non-streaming)', () => {
     expect(created.object).toBe('response');
     expect(created.status).toBe('completed');
     expect(created.output_text.length).toBeGreaterThan(0);
-    expect(lastUpstreamBody()).toMatchObject({ model: 'gpt-4o', input: 'Say hello', stream: true });
+    expect(lastUpstreamBody()).toMatchObject({ model: 'gpt-4o', input: 'Say hello', stream: false });
 
     const retrieved = await alice.responses.retrieve(created.id);
     const { output_text: _a, ...createdBody } = created;

@@ -22,13 +22,22 @@ function exchangeOf(responseId: string) {
 }
 
 describe('the stored upstream exchange', () => {
-  it('keeps the raw upstream body byte for byte and the exact request that was sent', async () => {
+  it('keeps the raw upstream stream byte for byte and the exact request that was sent', async () => {
     env.upstream.reply('/v1/responses', fixtureReply('openai/reasoning-summary-function-call.sse', { chunkSize: 333 }));
-    const res = await postResponses(env.gateway.url, { model: 'gpt-5-nano', input: 'hi', reasoning: { effort: 'low', summary: 'auto' } });
-    const exchange = exchangeOf(String(res.json!.id))!;
+    const res = await postResponses(env.gateway.url, { model: 'gpt-5-nano', input: 'hi', reasoning: { effort: 'low', summary: 'auto' }, stream: true });
+    const exchange = exchangeOf(String((res.events.at(-1)!.response as JsonObject).id))!;
     expect(exchange.url).toBe(`${env.upstream.url}/responses`);
     expect(exchange.status).toBe(200);
     expect(exchange.response_body).toBe(readFileSync(fixturePath('openai/reasoning-summary-function-call.sse'), 'utf8'));
+    expect(exchange.request_body).toBe(env.upstream.received.at(-1)!.body);
+  });
+
+  it('keeps a non-streaming call\'s JSON body byte for byte', async () => {
+    env.upstream.reply('/v1/responses', fixtureReply('openai/create-reasoning-encrypted.json', { chunkSize: 500 }));
+    const res = await postResponses(env.gateway.url, { model: 'gpt-5-nano', input: 'hi' });
+    const exchange = exchangeOf(String(res.json!.id))!;
+    expect(exchange.response_body).toBe(readFileSync(fixturePath('openai/create-reasoning-encrypted.json'), 'utf8'));
+    expect(JSON.parse(exchange.request_body)).toMatchObject({ stream: false, include: ['reasoning.encrypted_content'] });
     expect(exchange.request_body).toBe(env.upstream.received.at(-1)!.body);
   });
 

@@ -1,5 +1,6 @@
 // Builds the Response object the gateway shows: the request's echo, what upstream said, and the gateway's own fields.
 import type { JsonObject, ResponseItem, ResponseObject, ResponseStatus, ResponseUsage } from './responses-types.js';
+import { withLogprobs, type StreamFailure } from './stream-event-shapes.js';
 
 /** Fields the gateway owns whatever upstream says (its id, the client's chain, the client's store flag). */
 export interface SnapshotOverrides extends JsonObject {
@@ -106,6 +107,26 @@ export function finalizeSnapshot(response: ResponseObject, status: ResponseStatu
   if (status !== 'failed') response.error = null;
   if (status !== 'incomplete') response.incomplete_details = null;
   return response;
+}
+
+/**
+ * The final form of a response, however it was obtained: its status and what the status implies, every
+ * output_text part with `logprobs`, and a failed response's error (the failure that ended it, if known).
+ */
+export function settleResponse(response: ResponseObject, status: ResponseStatus, now: number, failure?: StreamFailure): ResponseObject {
+  finalizeSnapshot(response, status, now);
+  for (const item of response.output) if (item.type === 'message' && Array.isArray(item.content)) for (const part of item.content as JsonObject[]) withLogprobs(part);
+  if (status === 'failed' && !response.error) {
+    response.error = failure ? { code: failure.code, message: failure.message } : { code: 'server_error', message: 'The response failed upstream.' };
+  }
+  return response;
+}
+
+/** A response an upstream answered in one JSON body (a non-streaming call), laid over the gateway's skeleton. */
+export function completedSnapshot(skeleton: ResponseObject, upstream: JsonObject, overrides: SnapshotOverrides, now: number): ResponseObject {
+  const output = Array.isArray(upstream.output) ? (upstream.output as ResponseItem[]) : [];
+  const status: ResponseStatus = upstream.status === 'failed' || upstream.status === 'incomplete' ? upstream.status : 'completed';
+  return settleResponse(mergeSnapshot(skeleton, upstream, overrides, output), status, now);
 }
 
 /** Fills the detail objects that some upstreams omit, so every client can read them. */

@@ -1,6 +1,6 @@
 // Turns any provider's events into one well-formed Responses stream: numbered, repaired, folded, one terminal event.
 import { OutputTracker, foldItem, type TrackedItem } from './output-tracker.js';
-import { finalizeSnapshot, mergeSnapshot, type SnapshotOverrides } from './response-snapshot.js';
+import { mergeSnapshot, settleResponse, type SnapshotOverrides } from './response-snapshot.js';
 import { emptyItem, errorEvent, readFailure, sameItems, withLogprobs, type StreamFailure } from './stream-event-shapes.js';
 import {
   isTerminalEventType,
@@ -267,15 +267,10 @@ export class Sequencer {
     const status = STATUS_OF[type];
     if (typeof upstream?.id === 'string') this.upstreamId ??= upstream.id;
     this.closeItems(status === 'completed' ? 'completed' : 'incomplete', out);
-    const response = finalizeSnapshot(this.snapshot(upstream), status, this.options.now());
+    const response = this.snapshot(upstream);
     // Upstream's own final items win when they are the items streamed (OpenAI re-encrypts reasoning there).
     if (sameItems(upstream?.output, response.output)) response.output = upstream!.output as ResponseItem[];
-    for (const item of response.output) if (item.type === 'message' && Array.isArray(item.content)) for (const part of item.content as JsonObject[]) withLogprobs(part);
-    if (status === 'failed' && !response.error) {
-      response.error = this.pendingError
-        ? { code: this.pendingError.code, message: this.pendingError.message }
-        : { code: 'server_error', message: 'The response failed upstream.' };
-    }
+    settleResponse(response, status, this.options.now(), this.pendingError);
     this.current = response;
     this.terminalType = type;
     this.emit(out, { type, response });

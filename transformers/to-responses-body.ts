@@ -10,6 +10,8 @@ export interface ResponsesBodyOptions {
   /** Ask for encrypted reasoning so that the next turn can replay it. */
   reasoningModel: boolean;
   maxOutputTokensCeiling: number;
+  /** Ask upstream for an event stream (the default) or for one JSON body (a non-streaming client). */
+  stream?: boolean;
 }
 
 /** Fields the gateway answers itself; upstream never sees them. */
@@ -20,10 +22,9 @@ export function toResponsesBody(request: JsonObject, options: ResponsesBodyOptio
   const warnings: ConversionWarning[] = [...clamped.warnings];
   const body: JsonObject = { ...clamped.request, model: options.upstreamModel, input: options.input };
   for (const field of GATEWAY_FIELDS) delete body[field];
-  // The gateway always streams from upstream: streaming and non-streaming clients share one run.
-  body.stream = true;
+  body.stream = options.stream ?? true;
   const streamOptions = request.stream_options as JsonObject | undefined;
-  if (streamOptions && request.stream === true) body.stream_options = streamOptions;
+  if (streamOptions && request.stream === true && body.stream) body.stream_options = streamOptions;
 
   const reasoning = isObject(body.reasoning) ? { ...body.reasoning } : undefined;
   if (options.quirks === 'xai' && reasoning) {

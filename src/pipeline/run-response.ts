@@ -1,12 +1,12 @@
 // One run of POST /v1/responses: plan (validate, route, resolve state), then stream upstream through the sequencer to the store.
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { responseSkeleton, type SnapshotOverrides } from '../../transformers/response-snapshot.js';
-import { isTerminalEventType, type ResponseItem, type ResponseObject, type ResponsesEvent } from '../../transformers/responses-types.js';
+import { completedSnapshot, responseSkeleton, type SnapshotOverrides } from '../../transformers/response-snapshot.js';
+import { isTerminalEventType, type ConversionWarning, type ResponseItem, type ResponseObject, type ResponsesEvent } from '../../transformers/responses-types.js';
 import { Sequencer, type StreamFailure } from '../../transformers/sequencer.js';
 import type { Config } from '../config/config-schema.js';
 import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
-import type { Provider, UpstreamRun } from '../providers/provider.js';
+import type { Provider, UpstreamCall, UpstreamRun } from '../providers/provider.js';
 import type { ResponseWriter } from '../store/response-writer.js';
 import type { Database } from '../store/schema.js';
 import { newItemId, newResponseId } from './ids.js';
@@ -56,6 +56,38 @@ export async function planResponse(deps: PipelineDeps, owner: string, rawBody: u
 }
 
 /**
+ * Runs a plan for a non-streaming client and returns the final response, stored when asked. Fails with a
+ * GatewayError (an HTTP error for the client) when the run fails, and then stores nothing. Providers that
+ * can answer in one body do; the others are streamed and folded.
+ */
+export async function completeResponse(deps: PipelineDeps, plan: ResponsePlan, abort: AbortController): Promise<ResponseObject> {
+  const complete = plan.provider.complete?.bind(plan.provider);
+  if (!complete) {
+    const run = executeResponse(deps, plan, abort);
+    let step = await run.next();
+    while (!step.done) step = await run.next();
+    return step.value;
+  }
+  const now = deps.now ?? unixNow;
+  try {
+    const answer = await complete(upstreamCall(deps, plan, abort.signal));
+    const warnings = logWarnings(deps, plan, answer.warnings);
+    const overrides = overridesOf(plan);
+    const skeleton = responseSkeleton(plan.body, { createdAt: now(), model: plan.route.upstreamModel, overrides });
+    const response = completedSnapshot(skeleton, answer.response, overrides, now());
+    if (response.status === 'failed') throw preOutputError(response.error);
+    if (plan.store) {
+      const upstreamId = typeof answer.response.id === 'string' ? answer.response.id : null;
+      await persist(deps, plan, { response, upstreamId, exchange: answer.exchange, warnings });
+    }
+    return response;
+  } catch (err) {
+    abort.abort();
+    throw err;
+  }
+}
+
+/**
  * Runs a plan. Yields the numbered events; returns the final response. Fails with a GatewayError (an HTTP
  * error for the client) when upstream refuses or fails before any output — or at all, for a non-streaming
  * client — and then stores nothing.
@@ -69,12 +101,7 @@ export async function* executeResponse(
   const now = deps.now ?? unixNow;
   const signal = abort.signal;
 
-  const overrides: SnapshotOverrides = {
-    id: plan.id,
-    previous_response_id: plan.body.previous_response_id ?? null,
-    store: plan.store,
-    background: false,
-  };
+  const overrides = overridesOf(plan);
   const sequencer = new Sequencer({
     skeleton: responseSkeleton(plan.body, { createdAt: now(), model: plan.route.upstreamModel, overrides }),
     overrides,
@@ -85,19 +112,8 @@ export async function* executeResponse(
   let iterator: AsyncIterator<ResponsesEvent> | undefined;
   let finished = false;
   try {
-    run = await plan.provider.open({
-      request: plan.body,
-      upstreamModel: plan.route.upstreamModel,
-      input: plan.input.upstreamInput,
-      historyLength: plan.input.historyLength,
-      reasoningModel: plan.route.reasoning,
-      maxOutputTokensCeiling: deps.config.limits.max_output_tokens,
-      newItemId,
-      signal,
-      captureExchange: plan.store && deps.config.debug.upstream_exchanges,
-    });
-    const warnings = [...plan.input.warnings, ...run.warnings];
-    if (warnings.length > 0) deps.logger.warn({ response_id: plan.id, provider: plan.provider.name, warnings }, 'request fields not carried upstream');
+    run = await plan.provider.open(upstreamCall(deps, plan, signal));
+    const warnings = logWarnings(deps, plan, run.warnings);
 
     // Lifecycle events are held back until the first output: a failure before it is an HTTP error.
     let held: ResponsesEvent[] | undefined = [];
@@ -123,7 +139,9 @@ export async function* executeResponse(
       }
       for (const event of emitted) {
         // A non-streaming client never sees a failed run's id (it gets the HTTP error), so it is not kept.
-        if (isTerminalEventType(event.type) && plan.store && (plan.stream || event.type !== 'response.failed')) await persist(deps, plan, sequencer, run, warnings);
+        if (isTerminalEventType(event.type) && plan.store && (plan.stream || event.type !== 'response.failed')) {
+          await persist(deps, plan, { response: sequencer.response, upstreamId: sequencer.upstreamId, exchange: run.exchange, warnings });
+        }
         yield event;
       }
     }
@@ -137,18 +155,50 @@ export async function* executeResponse(
   }
 }
 
-async function persist(deps: PipelineDeps, plan: ResponsePlan, sequencer: Sequencer, run: UpstreamRun, warnings: ResponsePlan['input']['warnings']) {
+/** Fields the gateway owns whatever upstream says. */
+function overridesOf(plan: ResponsePlan): SnapshotOverrides {
+  return { id: plan.id, previous_response_id: plan.body.previous_response_id ?? null, store: plan.store, background: false };
+}
+
+function upstreamCall(deps: PipelineDeps, plan: ResponsePlan, signal: AbortSignal): UpstreamCall {
+  return {
+    request: plan.body,
+    upstreamModel: plan.route.upstreamModel,
+    input: plan.input.upstreamInput,
+    historyLength: plan.input.historyLength,
+    reasoningModel: plan.route.reasoning,
+    maxOutputTokensCeiling: deps.config.limits.max_output_tokens,
+    newItemId,
+    signal,
+    captureExchange: plan.store && deps.config.debug.upstream_exchanges,
+  };
+}
+
+/** What this request could not carry upstream (from state resolution and from the provider's conversion), logged once. */
+function logWarnings(deps: PipelineDeps, plan: ResponsePlan, providerWarnings: ConversionWarning[]): ConversionWarning[] {
+  const warnings = [...plan.input.warnings, ...providerWarnings];
+  if (warnings.length > 0) deps.logger.warn({ response_id: plan.id, provider: plan.provider.name, warnings }, 'request fields not carried upstream');
+  return warnings;
+}
+
+interface Outcome {
+  response: ResponseObject;
+  upstreamId: string | null;
+  exchange: UpstreamRun['exchange'];
+  warnings: ConversionWarning[];
+}
+
+async function persist(deps: PipelineDeps, plan: ResponsePlan, { response, upstreamId, exchange, warnings }: Outcome) {
   await deps.writer.write({
     owner: plan.owner,
     provider: plan.provider.name,
-    upstreamId: sequencer.upstreamId,
+    upstreamId,
     previousResponseId: plan.body.previous_response_id ?? null,
-    response: sequencer.response,
+    response,
     input: plan.input.turnItems,
-    exchange:
-      plan.store && deps.config.debug.upstream_exchanges
-        ? { url: run.exchange.url, status: run.exchange.status, requestBody: run.exchange.requestBody, responseBody: run.exchange.responseBody(), warnings }
-        : undefined,
+    exchange: deps.config.debug.upstream_exchanges
+      ? { url: exchange.url, status: exchange.status, requestBody: exchange.requestBody, responseBody: exchange.responseBody(), warnings }
+      : undefined,
   });
 }
 

@@ -1,29 +1,51 @@
-// Native Responses providers (OpenAI, xAI): forward the request, pass upstream's events through.
+// Native Responses providers (OpenAI, xAI): forward the request, pass upstream's events (or its one JSON body) through.
 import { toResponsesBody } from '../../transformers/to-responses-body.js';
-import type { ResponsesEvent } from '../../transformers/responses-types.js';
+import type { JsonObject, ResponsesEvent } from '../../transformers/responses-types.js';
 import type { ProviderConfig } from '../config/config-schema.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import type { Provider, UpstreamCall, UpstreamRun } from './provider.js';
+import type { Provider, UpstreamCall, UpstreamCompletion, UpstreamRun } from './provider.js';
 import { readSse, type SseCapture } from './read-sse.js';
-import { HISTORY_MARKER, createUpstreamTarget, openUpstream } from './upstream-pool.js';
+import { HISTORY_MARKER, createUpstreamTarget, openUpstream, type OpenedUpstream } from './upstream-pool.js';
 
 export function createOpenAIResponsesProvider(name: string, config: ProviderConfig): Provider {
   const target = createUpstreamTarget(config);
+
+  const send = async (call: UpstreamCall, stream: boolean): Promise<OpenedUpstream & { warnings: UpstreamRun['warnings'] }> => {
+    const { body, warnings } = toResponsesBody(call.request, {
+      upstreamModel: call.upstreamModel,
+      input: call.input,
+      quirks: config.quirks,
+      reasoningModel: call.reasoningModel,
+      maxOutputTokensCeiling: call.maxOutputTokensCeiling,
+      stream,
+    });
+    // A chain's history is stored once, as its items: the stored request shows this turn and a count.
+    const logged = () => ({ ...body, input: (body.input as unknown[]).slice(call.historyLength), [HISTORY_MARKER]: call.historyLength });
+    const options = { signal: call.signal, captureExchange: call.captureExchange, accept: stream ? 'text/event-stream' : 'application/json' };
+    const opened = await openUpstream(name, config, target, '/responses', body, options, call.historyLength > 0 ? logged : undefined);
+    return { ...opened, warnings };
+  };
+
   return {
     name,
     config,
     async open(call: UpstreamCall): Promise<UpstreamRun> {
-      const { body, warnings } = toResponsesBody(call.request, {
-        upstreamModel: call.upstreamModel,
-        input: call.input,
-        quirks: config.quirks,
-        reasoningModel: call.reasoningModel,
-        maxOutputTokensCeiling: call.maxOutputTokensCeiling,
-      });
-      // A chain's history is stored once, as its items: the stored request shows this turn and a count.
-      const logged = () => ({ ...body, input: (body.input as unknown[]).slice(call.historyLength), [HISTORY_MARKER]: call.historyLength });
-      const { res, capture, exchange } = await openUpstream(name, config, target, '/responses', body, call, call.historyLength > 0 ? logged : undefined);
+      const { res, capture, exchange, warnings } = await send(call, true);
       return { events: parseEvents(name, res.body, capture), warnings, exchange };
+    },
+    async complete(call: UpstreamCall): Promise<UpstreamCompletion> {
+      const { res, exchange, warnings } = await send(call, false);
+      const text = await res.body.text();
+      let response: unknown;
+      try {
+        response = JSON.parse(text);
+      } catch {
+        response = undefined;
+      }
+      if (typeof response !== 'object' || response === null || Array.isArray(response) || !Array.isArray((response as JsonObject).output)) {
+        throw new GatewayError(502, `Provider "${name}" answered with something that is not a Response object: ${text.slice(0, 200)}`, 'upstream_error', 'invalid_upstream_response');
+      }
+      return { response: response as JsonObject, warnings, exchange: { ...exchange, responseBody: () => text } };
     },
     close: () => target.pool.close(),
   };

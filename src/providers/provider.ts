@@ -25,10 +25,24 @@ export interface UpstreamRun {
   exchange: { url: string; status: number; requestBody: string; responseBody: () => string };
 }
 
+/** A whole answer in one body, for a non-streaming client. */
+export interface UpstreamCompletion {
+  /** Upstream's Response object, as it sent it. */
+  response: JsonObject;
+  warnings: ConversionWarning[];
+  exchange: UpstreamRun['exchange'];
+}
+
 export interface Provider {
   readonly name: string;
   readonly config: ProviderConfig;
   /** Sends the request; throws a GatewayError (upstream status and message) when upstream refuses it. */
   open(call: UpstreamCall): Promise<UpstreamRun>;
+  /**
+   * Asks for the whole answer in one body, where upstream can give it (native Responses providers): one
+   * JSON parse instead of a stream of events folded again. Providers without it serve non-streaming
+   * clients from `open`.
+   */
+  complete?(call: UpstreamCall): Promise<UpstreamCompletion>;
   close(): Promise<void>;
 }

@@ -52,12 +52,13 @@ export async function postJson(
   headers: Record<string, string>,
   body: string,
   signal: AbortSignal,
+  accept = 'text/event-stream',
 ): Promise<UpstreamResponse> {
   try {
     const res = await target.pool.request({
       method: 'POST',
       path: target.basePath + path,
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+      headers: { 'content-type': 'application/json', accept, ...headers },
       body,
       signal,
     });
@@ -122,13 +123,13 @@ export async function openUpstream(
   target: UpstreamTarget,
   path: string,
   body: unknown,
-  options: { signal: AbortSignal; captureExchange: boolean },
+  options: { signal: AbortSignal; captureExchange: boolean; accept?: string },
   /** What the stored exchange shows instead of `body` (the body without its resolved history). */
   loggedBody?: () => unknown,
 ): Promise<OpenedUpstream> {
   const headers = { ...config.headers, ...authorization(providerName, config) };
   const sent = JSON.stringify(body);
-  const res = await postJson(target, path, headers, sent, options.signal);
+  const res = await postJson(target, path, headers, sent, options.signal, options.accept);
   const requestBody = options.captureExchange && loggedBody ? JSON.stringify(loggedBody()) : sent;
   if (res.status < 200 || res.status > 299) throw await upstreamError(providerName, res);
   const capture: SseCapture | undefined = options.captureExchange ? { raw: [] } : undefined;

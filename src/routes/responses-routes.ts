@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { invalidRequest, notFound } from '../errors/gateway-error.js';
-import { executeResponse, planResponse, type PipelineDeps } from '../pipeline/run-response.js';
+import { completeResponse, executeResponse, planResponse, type PipelineDeps } from '../pipeline/run-response.js';
 import { deleteResponse, getResponse, listInputItems } from '../store/responses-repository.js';
 import type { ResponsesEvent } from '../../transformers/responses-types.js';
 import type { AuthVariables } from '../server/authenticate.js';
@@ -22,18 +22,16 @@ export function responsesRoutes(deps: PipelineDeps): Hono<Env> {
     const body = await readJsonBody(c.env.incoming, deps.config.server.body_limit_mb);
     const plan = await planResponse(deps, c.get('owner'), body);
     const abort = new AbortController();
-    const run = executeResponse(deps, plan, abort);
 
     if (!plan.stream) {
       const outgoing = c.env.outgoing;
       outgoing.once('close', () => {
         if (!outgoing.writableFinished) abort.abort();
       });
-      let step = await run.next();
-      while (!step.done) step = await run.next();
-      return c.json(step.value);
+      return c.json(await completeResponse(deps, plan, abort));
     }
 
+    const run = executeResponse(deps, plan, abort);
     // The first event decides between an HTTP error (thrown here, before any byte) and a stream.
     const first = await run.next();
     const res = c.env.outgoing;

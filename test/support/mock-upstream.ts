@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { sharedDir } from './openapi-validator.js';
+import { readSseFixture } from './read-sse-fixture.js';
 
 export interface Reply {
   status?: number;
@@ -14,6 +15,11 @@ export interface Reply {
   chunkSize?: number;
   /** Wait this long between pieces (a slow upstream). */
   delayMs?: number;
+  /**
+   * What the same upstream answers when the request says `stream: false`: the recorded stream's final
+   * Response object as one JSON body, as OpenAI and xAI do. Served instead of `body` to such a request.
+   */
+  nonStreaming?: Reply;
 }
 
 export interface ReceivedRequest {
@@ -42,7 +48,22 @@ export function fixturePath(relative: string): string {
 export function fixtureReply(relative: string, options: { status?: number; chunkSize?: number; headers?: Record<string, string> } = {}): Reply {
   const body = readFileSync(fixturePath(relative));
   const sse = relative.endsWith('.sse');
-  return { body, status: options.status ?? 200, contentType: sse ? 'text/event-stream' : 'application/json', chunkSize: options.chunkSize, headers: options.headers };
+  const reply: Reply = { body, status: options.status ?? 200, contentType: sse ? 'text/event-stream' : 'application/json', chunkSize: options.chunkSize, headers: options.headers };
+  const final = sse ? finalResponseOf(relative) : undefined;
+  if (final) reply.nonStreaming = { body: JSON.stringify(final), status: reply.status, contentType: 'application/json', chunkSize: options.chunkSize, headers: options.headers };
+  return reply;
+}
+
+/**
+ * The Response object carried by a recorded stream's terminal event, or undefined when the recording has
+ * none (a stream that fails or is cut). Synthetic: derived from the recording, not recorded itself; it is
+ * what OpenAI's API documents a non-streaming call to return (the same object `response.completed` carries).
+ */
+function finalResponseOf(relative: string): unknown {
+  const terminal = readSseFixture(relative)
+    .map((e) => (e.data === '[DONE]' ? undefined : (JSON.parse(e.data) as { type?: string; response?: unknown })))
+    .find((e) => e?.type === 'response.completed' || e?.type === 'response.incomplete');
+  return terminal?.response;
 }
 
 export async function startMockUpstream(): Promise<MockUpstream> {
@@ -65,7 +86,8 @@ export async function startMockUpstream(): Promise<MockUpstream> {
       }
       const path = (req.url ?? '/').split('?')[0]!;
       received.push({ method: req.method ?? 'GET', path, headers: req.headers, body, json });
-      const reply = queues.get(path)?.shift();
+      const queued = queues.get(path)?.shift();
+      const reply = queued?.nonStreaming && json.stream !== true ? queued.nonStreaming : queued;
       if (!reply) {
         res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { message: `mock upstream: no reply queued for ${path}`, type: 'server_error' } }));
