@@ -1,11 +1,18 @@
 // The gateway's own ids, shaped like OpenAI's (a prefix and hex), so clients that look at them see nothing odd.
 import { customAlphabet } from 'nanoid';
 
-const hex = customAlphabet('0123456789abcdef', 48);
+const random = customAlphabet('0123456789abcdef', 36);
 
-export const newResponseId = () => `resp_${hex()}`;
+/**
+ * 48 hex digits, as OpenAI's: the creation time in milliseconds (12 digits), then 144 random bits. Ids
+ * that grow with time land at the right end of every index keyed by them, so a commit touches a few pages
+ * instead of one random page per index per row (measured: half the store's CPU per response).
+ */
+const timeOrderedHex = () => Date.now().toString(16).padStart(12, '0') + random();
 
-export const newItemId = (prefix: string) => `${prefix}_${hex()}`;
+export const newResponseId = () => `resp_${timeOrderedHex()}`;
+
+export const newItemId = (prefix: string) => `${prefix}_${timeOrderedHex()}`;
 
 const ITEM_PREFIX: Record<string, string> = {
   message: 'msg',
