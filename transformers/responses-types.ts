@@ -17,7 +17,26 @@ export interface ResponseItem extends JsonObject {
 export interface ResponsesEvent extends JsonObject {
   type: string;
   sequence_number?: number;
+  /** Upstream's own `data:` text, while the event is exactly that text (see UPSTREAM_DATA). */
+  [UPSTREAM_DATA]?: string;
 }
+
+/**
+ * Where a native provider keeps a delta event's `data:` text as upstream sent it. The sequencer drops it
+ * when it changes the event (a number other than upstream's, a field filled in); an event that still has
+ * it is written out as that text, without being serialised again. Symbol-keyed, so JSON never sees it.
+ */
+export const UPSTREAM_DATA = Symbol('upstream data');
+
+/** The delta events a native provider tags with UPSTREAM_DATA: nearly all of a stream's events. */
+export const PASS_THROUGH_TYPES: ReadonlySet<string> = new Set([
+  'response.output_text.delta',
+  'response.refusal.delta',
+  'response.reasoning_text.delta',
+  'response.reasoning_summary_text.delta',
+  'response.function_call_arguments.delta',
+  'response.custom_tool_call_input.delta',
+]);
 
 /** A warning from a pure converter: something the target could not carry, never silently dropped. */
 export interface ConversionWarning {

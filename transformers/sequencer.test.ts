@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { streamViolations } from '../test/support/stream-invariants.js';
 import { responseSkeleton, type SnapshotOverrides } from './response-snapshot.js';
-import type { JsonObject, ResponsesEvent } from './responses-types.js';
+import { UPSTREAM_DATA, type JsonObject, type ResponsesEvent } from './responses-types.js';
 import { Sequencer } from './sequencer.js';
 
 const overrides: SnapshotOverrides = { id: 'resp_gateway', previous_response_id: null, store: true, background: false };
@@ -126,5 +126,38 @@ describe('Sequencer (synthetic streams)', () => {
     ]);
     expect(out.find((e) => e.type === 'response.function_call_arguments.done')).toMatchObject({ name: 'get_weather', arguments: '{}' });
     expect(streamViolations(out as never)).toEqual([]);
+  });
+});
+
+describe('Sequencer: upstream text kept for unchanged deltas', () => {
+  const sequencerFor = () => new Sequencer({ skeleton: responseSkeleton({}, { createdAt: 100, model: 'm', overrides }), overrides, now: () => 200 });
+  const tagged = (event: ResponsesEvent): ResponsesEvent => Object.assign(event, { [UPSTREAM_DATA]: JSON.stringify(event) });
+  const created = (n: number): ResponsesEvent => ({ type: 'response.created', sequence_number: n, response: { id: 'up', status: 'in_progress' } });
+  const added = (n: number): ResponsesEvent => ({ type: 'response.output_item.added', sequence_number: n, output_index: 0, item: msg });
+  const part = (n: number): ResponsesEvent => ({ type: 'response.content_part.added', sequence_number: n, item_id: 'msg_1', output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } });
+  const delta = (n: number, extra: JsonObject = { logprobs: [] }): ResponsesEvent =>
+    tagged({ type: 'response.output_text.delta', sequence_number: n, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Hi', ...extra });
+
+  it('keeps it when the delta leaves with upstream\'s own number and fields', () => {
+    const sequencer = sequencerFor();
+    const out = [created(0), added(1), part(2), delta(3)].flatMap((e) => sequencer.push(e));
+    expect(out.at(-1)!.sequence_number).toBe(3);
+    expect(out.at(-1)![UPSTREAM_DATA]).toBe(JSON.stringify({ ...out.at(-1)!, [UPSTREAM_DATA]: undefined }));
+  });
+
+  it('drops it when the gateway renumbers the delta (a repair inserted events before it)', () => {
+    const sequencer = sequencerFor();
+    const out = [created(0), delta(1)].flatMap((e) => sequencer.push(e));
+    const last = out.at(-1)!;
+    expect(last.type).toBe('response.output_text.delta');
+    expect(last.sequence_number).toBe(3);
+    expect(last[UPSTREAM_DATA]).toBeUndefined();
+  });
+
+  it('drops it when the gateway fills in a field upstream left out', () => {
+    const sequencer = sequencerFor();
+    const out = [created(0), added(1), part(2), delta(3, {})].flatMap((e) => sequencer.push(e));
+    expect(out.at(-1)!.logprobs).toEqual([]);
+    expect(out.at(-1)![UPSTREAM_DATA]).toBeUndefined();
   });
 });

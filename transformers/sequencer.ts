@@ -9,6 +9,7 @@ import {
   type ResponseObject,
   type ResponsesEvent,
   type TerminalEventType,
+  UPSTREAM_DATA,
 } from './responses-types.js';
 
 export type { StreamFailure } from './stream-event-shapes.js';
@@ -190,7 +191,10 @@ export class Sequencer {
   private onPartDelta(event: ResponsesEvent, out: ResponsesEvent[]): void {
     const entry = this.ensurePart(event, out);
     const field = textField(entry.part.type);
-    if (event.type === 'response.output_text.delta') event.logprobs ??= [];
+    if (event.type === 'response.output_text.delta' && event.logprobs === undefined) {
+      event.logprobs = [];
+      delete event[UPSTREAM_DATA];
+    }
     entry.part[field] = String(entry.part[field] ?? '') + String(event.delta ?? '');
     this.emit(out, event);
   }
@@ -367,7 +371,11 @@ export class Sequencer {
   }
 
   private emit(out: ResponsesEvent[], event: ResponsesEvent): void {
-    event.sequence_number = this.nextSequence++;
+    const sequence = this.nextSequence++;
+    if (event.sequence_number !== sequence) {
+      event.sequence_number = sequence;
+      delete event[UPSTREAM_DATA];
+    }
     out.push(event);
   }
 }

@@ -88,7 +88,7 @@ export async function completeResponse(deps: PipelineDeps, plan: ResponsePlan, a
 }
 
 /**
- * Runs a plan. Yields the numbered events; returns the final response. Fails with a GatewayError (an HTTP
+ * Runs a plan. Yields the numbered events, a batch per upstream chunk (the terminal event last); returns the final response. Fails with a GatewayError (an HTTP
  * error for the client) when upstream refuses or fails before any output — or at all, for a non-streaming
  * client — and then stores nothing.
  */
@@ -97,7 +97,7 @@ export async function* executeResponse(
   plan: ResponsePlan,
   /** Aborted by the caller when the client goes away; the run aborts it too when it stops early. */
   abort: AbortController,
-): AsyncGenerator<ResponsesEvent, ResponseObject> {
+): AsyncGenerator<ResponsesEvent[], ResponseObject> {
   const now = deps.now ?? unixNow;
   const signal = abort.signal;
 
@@ -109,7 +109,7 @@ export async function* executeResponse(
   });
 
   let run: UpstreamRun | undefined;
-  let iterator: AsyncIterator<ResponsesEvent> | undefined;
+  let iterator: AsyncIterator<ResponsesEvent[]> | undefined;
   let finished = false;
   try {
     run = await plan.provider.open(upstreamCall(deps, plan, signal));
@@ -122,7 +122,7 @@ export async function* executeResponse(
       let emitted: ResponsesEvent[];
       try {
         const next = await iterator.next();
-        emitted = next.done ? sequencer.end() : sequencer.push(next.value);
+        emitted = next.done ? sequencer.end() : next.value.length === 1 ? sequencer.push(next.value[0]!) : next.value.flatMap((event) => sequencer.push(event));
       } catch (err) {
         if (signal.aborted) throw err;
         if (held && err instanceof GatewayError) throw err;
@@ -137,13 +137,14 @@ export async function* executeResponse(
         emitted = held;
         held = undefined;
       }
-      for (const event of emitted) {
-        // A non-streaming client never sees a failed run's id (it gets the HTTP error), so it is not kept.
-        if (isTerminalEventType(event.type) && plan.store && (plan.stream || event.type !== 'response.failed')) {
-          await persist(deps, plan, { response: sequencer.response, upstreamId: sequencer.upstreamId, exchange: run.exchange, warnings });
-        }
-        yield event;
+      if (emitted.length === 0) continue;
+      // Durable before acknowledged: the batch that holds the terminal event waits for the commit. A
+      // non-streaming client never sees a failed run's id (it gets the HTTP error), so that is not kept.
+      const terminal = emitted.at(-1)!.type;
+      if (isTerminalEventType(terminal) && plan.store && (plan.stream || terminal !== 'response.failed')) {
+        await persist(deps, plan, { response: sequencer.response, upstreamId: sequencer.upstreamId, exchange: run.exchange, warnings });
       }
+      yield emitted;
     }
     finished = true;
     const response = sequencer.response;
@@ -224,7 +225,7 @@ function preOutputError(failure: { code: string; message: string } | null): Gate
 }
 
 /** After the terminal event upstream usually has nothing left: read it out so the socket is reused, within bounds. */
-function drainThenClose(iterator: AsyncIterator<ResponsesEvent>, abort: AbortController): void {
+function drainThenClose(iterator: AsyncIterator<ResponsesEvent[]>, abort: AbortController): void {
   const timer = setTimeout(() => abort.abort(), 1_000);
   timer.unref();
   void (async () => {

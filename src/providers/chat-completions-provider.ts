@@ -46,21 +46,23 @@ export function createChatCompletionsProvider(name: string, config: ProviderConf
   };
 }
 
-async function* toEvents(name: string, res: UpstreamResponse, converter: ChatStreamConverter, capture: SseCapture | undefined): AsyncGenerator<ResponsesEvent> {
+async function* toEvents(name: string, res: UpstreamResponse, converter: ChatStreamConverter, capture: SseCapture | undefined): AsyncGenerator<ResponsesEvent[]> {
   const contentType = String(res.headers['content-type'] ?? '');
   if (contentType.includes('application/json')) {
     // Some OpenAI-compatible servers ignore `stream: true` and answer one JSON completion.
     const text = await res.body.text();
     capture?.raw.push(text);
-    for (const chunk of completionToChunks(parseJson(name, text))) yield* converter.push(chunk);
-    yield* converter.finish();
+    yield [...completionToChunks(parseJson(name, text)).flatMap((chunk) => converter.push(chunk)), ...converter.finish()];
     return;
   }
-  for await (const message of readSse(res.body, capture)) {
-    if (message.data === '[DONE]') break;
-    yield* converter.push(parseJson(name, message.data));
+  for await (const messages of readSse(res.body, capture)) {
+    const events: ResponsesEvent[] = [];
+    const done = messages.findIndex((m) => m.data === '[DONE]');
+    for (const message of done === -1 ? messages : messages.slice(0, done)) events.push(...converter.push(parseJson(name, message.data)));
+    if (events.length > 0) yield events;
+    if (done !== -1) break;
   }
-  yield* converter.finish();
+  yield converter.finish();
 }
 
 function parseJson(name: string, text: string): unknown {

@@ -1,6 +1,6 @@
 // Native Responses providers (OpenAI, xAI): forward the request, pass upstream's events (or its one JSON body) through.
 import { toResponsesBody } from '../../transformers/to-responses-body.js';
-import type { JsonObject, ResponsesEvent } from '../../transformers/responses-types.js';
+import { PASS_THROUGH_TYPES, UPSTREAM_DATA, type JsonObject, type ResponsesEvent } from '../../transformers/responses-types.js';
 import type { ProviderConfig } from '../config/config-schema.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Provider, UpstreamCall, UpstreamCompletion, UpstreamRun } from './provider.js';
@@ -51,19 +51,28 @@ export function createOpenAIResponsesProvider(name: string, config: ProviderConf
   };
 }
 
-async function* parseEvents(name: string, body: AsyncIterable<Uint8Array>, capture: SseCapture | undefined): AsyncGenerator<ResponsesEvent> {
-  for await (const message of readSse(body, capture)) {
-    if (message.data === '[DONE]') return;
-    let event: unknown;
-    try {
-      event = JSON.parse(message.data);
-    } catch {
-      throw new GatewayError(502, `Provider "${name}" sent an event that is not JSON: ${message.data.slice(0, 200)}`, 'upstream_error', 'invalid_upstream_event');
+async function* parseEvents(name: string, body: AsyncIterable<Uint8Array>, capture: SseCapture | undefined): AsyncGenerator<ResponsesEvent[]> {
+  for await (const messages of readSse(body, capture)) {
+    const events: ResponsesEvent[] = [];
+    for (const message of messages) {
+      if (message.data === '[DONE]') {
+        if (events.length > 0) yield events;
+        return;
+      }
+      let event: unknown;
+      try {
+        event = JSON.parse(message.data);
+      } catch {
+        throw new GatewayError(502, `Provider "${name}" sent an event that is not JSON: ${message.data.slice(0, 200)}`, 'upstream_error', 'invalid_upstream_event');
+      }
+      if (typeof event !== 'object' || event === null || Array.isArray(event)) continue;
+      const typed = event as ResponsesEvent;
+      // Older streams name the event only in the `event:` line.
+      if (typeof typed.type !== 'string') typed.type = message.event ?? 'message';
+      // A delta usually leaves the sequencer unchanged: it can then be written out as upstream's own text.
+      else if (PASS_THROUGH_TYPES.has(typed.type) && !message.data.includes('\n')) typed[UPSTREAM_DATA] = message.data;
+      events.push(typed);
     }
-    if (typeof event !== 'object' || event === null || Array.isArray(event)) continue;
-    const typed = event as ResponsesEvent;
-    // Older streams name the event only in the `event:` line.
-    if (typeof typed.type !== 'string') typed.type = message.event ?? 'message';
-    yield typed;
+    if (events.length > 0) yield events;
   }
 }

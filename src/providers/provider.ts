@@ -19,8 +19,8 @@ export interface UpstreamCall {
 }
 
 export interface UpstreamRun {
-  /** Responses events in order; the iterator ends when upstream's body ends. */
-  events: AsyncIterable<ResponsesEvent>;
+  /** Responses events in order, in the batches they arrived in (one per upstream chunk); ends with upstream's body. */
+  events: AsyncIterable<ResponsesEvent[]>;
   warnings: ConversionWarning[];
   exchange: { url: string; status: number; requestBody: string; responseBody: () => string };
 }

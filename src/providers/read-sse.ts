@@ -1,4 +1,4 @@
-// Reads an upstream SSE body through eventsource-parser and yields each event's data, keeping the raw text if asked.
+// Reads an upstream SSE body through eventsource-parser and yields the events of each chunk together, keeping the raw text if asked.
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
 export interface SseCapture {
@@ -6,8 +6,12 @@ export interface SseCapture {
   raw: string[];
 }
 
-export async function* readSse(body: AsyncIterable<Uint8Array | string>, capture?: SseCapture): AsyncGenerator<EventSourceMessage> {
-  const pending: EventSourceMessage[] = [];
+/**
+ * Yields the events completed by each chunk read, as one array: a burst of upstream events costs one
+ * step of every async iterator downstream instead of one per event.
+ */
+export async function* readSse(body: AsyncIterable<Uint8Array | string>, capture?: SseCapture): AsyncGenerator<EventSourceMessage[]> {
+  let pending: EventSourceMessage[] = [];
   // Comments (`: OPENROUTER PROCESSING`) and retry lines are handled by the parser and never reach us.
   const parser = createParser({ onEvent: (event) => pending.push(event) });
   const decoder = new TextDecoder();
@@ -15,7 +19,11 @@ export async function* readSse(body: AsyncIterable<Uint8Array | string>, capture
     const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
     capture?.raw.push(text);
     parser.feed(text);
-    if (pending.length > 0) yield* pending.splice(0);
+    if (pending.length > 0) {
+      const batch = pending;
+      pending = [];
+      yield batch;
+    }
   }
   const tail = decoder.decode();
   if (tail) {
@@ -24,5 +32,5 @@ export async function* readSse(body: AsyncIterable<Uint8Array | string>, capture
   }
   // A last event without its blank line is still an event.
   parser.feed('\n\n');
-  if (pending.length > 0) yield* pending.splice(0);
+  if (pending.length > 0) yield pending;
 }

@@ -32,7 +32,7 @@ export function responsesRoutes(deps: PipelineDeps): Hono<Env> {
     }
 
     const run = executeResponse(deps, plan, abort);
-    // The first event decides between an HTTP error (thrown here, before any byte) and a stream.
+    // The first batch decides between an HTTP error (thrown here, before any byte) and a stream.
     const first = await run.next();
     const res = c.env.outgoing;
     res.once('close', () => abort.abort());
@@ -73,14 +73,15 @@ export function responsesRoutes(deps: PipelineDeps): Hono<Env> {
 }
 
 /** Streams the run's events to the client until the run ends or the client goes away. */
-async function pump(writer: SseWriter, first: ResponsesEvent | undefined, run: AsyncGenerator<ResponsesEvent>) {
+async function pump(writer: SseWriter, first: ResponsesEvent[] | undefined, run: AsyncGenerator<ResponsesEvent[]>) {
   try {
-    let event = first;
-    while (event !== undefined && !writer.closed) {
-      const ready = writer.push(event);
+    let batch = first;
+    while (batch !== undefined && !writer.closed) {
+      let ready: true | Promise<boolean> = true;
+      for (const event of batch) ready = writer.push(event);
       if (ready !== true && !(await ready)) return;
       const step = await run.next();
-      event = step.done ? undefined : step.value;
+      batch = step.done ? undefined : step.value;
     }
     writer.end();
   } catch (err) {

@@ -1,6 +1,6 @@
 // The one SSE writer: `event:` + `data:` per event, one socket write per tick, with backpressure and disconnect handling.
 import type { ServerResponse } from 'node:http';
-import type { ResponsesEvent } from '../../transformers/responses-types.js';
+import { UPSTREAM_DATA, type ResponsesEvent } from '../../transformers/responses-types.js';
 
 /**
  * Events produced in one tick (a burst parsed from one upstream chunk) are joined into one string and
@@ -23,7 +23,7 @@ export class SseWriter {
 
   /** Queues one event. Returns true to go on, or a promise to await (the socket is full) that says whether the client is still there. */
   push(event: ResponsesEvent): true | Promise<boolean> {
-    this.pending += `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+    this.pending += `event: ${event.type}\ndata: ${event[UPSTREAM_DATA] ?? JSON.stringify(event)}\n\n`;
     if (!this.scheduled) {
       this.scheduled = true;
       process.nextTick(this.flush);
