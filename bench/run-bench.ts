@@ -24,6 +24,8 @@ export interface BenchOptions {
   withPortkey?: boolean;
   /** The gateway's debug.upstream_exchanges; true (its default) unless set. */
   upstreamExchanges?: boolean;
+  /** The gateway's database.synchronous; full (its default) unless set. */
+  synchronous?: 'full' | 'normal';
   keepWorkDir?: boolean;
   resultsFile?: string;
   log?: (line: string) => void;
@@ -47,7 +49,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const paths = repoPaths();
   const plan = planFor(options.mode);
   const loadStart = loadavg();
-  const targets = await startTargets({ paths, withGateway: options.withGateway ?? true, withPortkey: options.withPortkey ?? true, upstreamExchanges: options.upstreamExchanges ?? true, keepWorkDir: options.keepWorkDir ?? false, log });
+  const targets = await startTargets({ paths, withGateway: options.withGateway ?? true, withPortkey: options.withPortkey ?? true, upstreamExchanges: options.upstreamExchanges ?? true, synchronous: options.synchronous ?? 'full', keepWorkDir: options.keepWorkDir ?? false, log });
   const load = await startLoadClient(paths.loadScript).catch(async (error: unknown) => {
     await targets.stop();
     throw error;
@@ -69,7 +71,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const loadCpu0 = readCpuMicros(load.pid);
     for (const name of options.scenarios ?? (['a', 'b', 'c', 'd', 'e'] as ScenarioName[])) await SCENARIOS[name](ctx);
     const notes = [
-      `Gateway config: defaults, debug.upstream_exchanges ${options.upstreamExchanges ?? true}.`,
+      `Gateway config: defaults, debug.upstream_exchanges ${options.upstreamExchanges ?? true}, database.synchronous ${options.synchronous ?? 'full'}.`,
       'Portkey runs with bench/portkey-fetch-shim.ts preloaded: without it every streaming call fails with "TypeError: immutable" (Portkey issues #1389, #1550).',
       'Event-loop delay: monitorEventLoopDelay (5 ms resolution) preloaded into each proxy by bench/event-loop-probe.ts; the stall a client sees (c) is the longest gap between chunks of a 5 ms paced stream, minus 5 ms.',
     ];

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick | --smoke] [--only a,b] [--no-portkey] [--no-gateway] [--no-exchanges] [--keep] [--out file]`: runs the benchmark and prints the ratio table.
+// `npm run bench [-- --quick | --smoke] [--only a,b] [--no-portkey] [--no-gateway] [--no-exchanges] [--synchronous normal] [--keep] [--out file]`: runs the benchmark and prints the ratio table.
 import { join } from 'node:path';
 import type { BenchMode } from './bench-plan.js';
 import { repoPaths } from './repo-paths.js';
@@ -24,6 +24,7 @@ const report = await runBench({
   withGateway: !argv.includes('--no-gateway'),
   withPortkey: !argv.includes('--no-portkey'),
   upstreamExchanges: !argv.includes('--no-exchanges'),
+  synchronous: option(argv, '--synchronous') === 'normal' ? 'normal' : 'full',
   keepWorkDir: argv.includes('--keep'),
   resultsFile,
 });

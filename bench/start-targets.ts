@@ -41,6 +41,8 @@ export interface StartOptions {
   withPortkey: boolean;
   /** The gateway's debug.upstream_exchanges (keep the raw upstream request and answer per stored response). */
   upstreamExchanges: boolean;
+  /** The gateway's database.synchronous (full, its default: fsync before acknowledging; normal: no fsync). */
+  synchronous: 'full' | 'normal';
   /** Leave the scratch directory (config, logs, database) in place after the run. */
   keepWorkDir: boolean;
   log: (line: string) => void;
@@ -55,12 +57,12 @@ function probe(o: StartOptions, workDir: string, name: TargetName): { flags: str
   return { flags: ['--import', pathToFileURL(o.paths.eventLoopProbe).href], env: { BENCH_EVENT_LOOP_FILE: file }, file };
 }
 
-function gatewayConfig(mockOrigin: string, dbFile: string, exchanges: boolean): string {
+function gatewayConfig(mockOrigin: string, dbFile: string, exchanges: boolean, synchronous: 'full' | 'normal'): string {
   return [
     // upstream_exchanges defaults to true; --no-exchanges measures the gateway without the raw upstream log.
     `debug: { upstream_exchanges: ${exchanges} }`,
     'server: { host: 127.0.0.1, port: 0 }',
-    `database: { url: "sqlite:${dbFile}"${process.env.BENCH_SYNC ? ", synchronous: " + process.env.BENCH_SYNC : ""} }`,
+    `database: { url: "sqlite:${dbFile}", synchronous: ${synchronous} }`,
     'keys: []',
     'providers:',
     `  mock: { type: openai-responses, base_url: "${mockOrigin}/v1", api_key: "bench" }`,
@@ -74,7 +76,7 @@ function gatewayConfig(mockOrigin: string, dbFile: string, exchanges: boolean): 
 async function startGateway(o: StartOptions, workDir: string, mockOrigin: string, dbFile: string): Promise<Service> {
   if (!existsSync(o.paths.gatewayMain)) throw new Error(`${o.paths.gatewayMain} is missing: the gateway does not build yet (npx tsc -p tsconfig.build.json)`);
   const configFile = join(workDir, 'junction.yaml');
-  writeFileSync(configFile, gatewayConfig(mockOrigin, dbFile, o.upstreamExchanges));
+  writeFileSync(configFile, gatewayConfig(mockOrigin, dbFile, o.upstreamExchanges, o.synchronous));
   const port = await freePort();
   const p = probe(o, workDir, 'gateway');
   const extraFlags = (process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');

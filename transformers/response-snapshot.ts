@@ -83,7 +83,8 @@ export function mergeSnapshot(
 ): ResponseObject {
   const merged = { ...current } as ResponseObject;
   if (upstream) {
-    for (const [key, value] of Object.entries(upstream)) {
+    for (const key in upstream) {
+      const value = upstream[key];
       // The gateway owns ids, output and state references; upstream's echo of them says nothing about ours.
       if (key === 'id' || key === 'output' || key === 'conversation' || value === undefined) continue;
       merged[key] = value;

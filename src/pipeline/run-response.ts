@@ -1,4 +1,4 @@
-// One run of POST /v1/responses: plan (validate, route, resolve state), then stream upstream through the sequencer to the store.
+// One run of POST /v1/responses: plan (validate, route, resolve state), then run upstream (streamed through the sequencer, or in one body) to the store.
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { completedSnapshot, responseSkeleton, type SnapshotOverrides } from '../../transformers/response-snapshot.js';
@@ -88,9 +88,9 @@ export async function completeResponse(deps: PipelineDeps, plan: ResponsePlan, a
 }
 
 /**
- * Runs a plan. Yields the numbered events, a batch per upstream chunk (the terminal event last); returns the final response. Fails with a GatewayError (an HTTP
- * error for the client) when upstream refuses or fails before any output — or at all, for a non-streaming
- * client — and then stores nothing.
+ * Runs a plan as a stream. Yields the numbered events, a batch per upstream chunk (the terminal event
+ * last); returns the final response. Fails with a GatewayError (an HTTP error for the client) when upstream
+ * refuses or fails before any output — or at all, for a non-streaming client — and then stores nothing.
  */
 export async function* executeResponse(
   deps: PipelineDeps,
