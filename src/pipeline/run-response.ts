@@ -117,12 +117,30 @@ export async function* executeResponse(
 
     // Lifecycle events are held back until the first output: a failure before it is an HTTP error.
     let held: ResponsesEvent[] | undefined = [];
+    /** Upstream events read but not sequenced yet: the rest of the batch that brought the first output. */
+    let unread: ResponsesEvent[] = [];
     iterator = run.events[Symbol.asyncIterator]();
     while (!sequencer.done) {
       let emitted: ResponsesEvent[];
       try {
-        const next = await iterator.next();
-        emitted = next.done ? sequencer.end() : next.value.length === 1 ? sequencer.push(next.value[0]!) : next.value.flatMap((event) => sequencer.push(event));
+        let events: ResponsesEvent[] | undefined;
+        if (unread.length > 0) {
+          // This stream's first byte is out; other streams' first bytes go before the rest of its batch.
+          await new Promise((resolve) => setImmediate(resolve));
+          events = unread;
+          unread = [];
+        } else {
+          const next = await iterator.next();
+          events = next.done ? undefined : next.value;
+        }
+        if (events === undefined) emitted = sequencer.end();
+        else if (held) {
+          // Until the first output, one event at a time: the first output ends the batch that is emitted now.
+          emitted = [];
+          let k = 0;
+          while (k < events.length && emitted.every(Sequencer.isLifecycle)) emitted.push(...sequencer.push(events[k++]!));
+          unread = events.slice(k);
+        } else emitted = events.length === 1 ? sequencer.push(events[0]!) : events.flatMap((event) => sequencer.push(event));
       } catch (err) {
         if (signal.aborted) throw err;
         if (held && err instanceof GatewayError) throw err;

@@ -1,0 +1,54 @@
+// executeResponse with the real provider, store and mock upstream: how a stream's batches are cut.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixtureReply, startMockUpstream, type MockUpstream } from '../../test/support/mock-upstream.js';
+import { testConfig } from '../../test/support/test-gateway.js';
+import { readSseFixture } from '../../test/support/read-sse-fixture.js';
+import { createProviders } from '../providers/create-providers.js';
+import { openDatabase, type OpenedDatabase } from '../store/open-database.js';
+import { createResponseWriter, type ResponseWriter } from '../store/response-writer.js';
+import { executeResponse, planResponse, type PipelineDeps } from './run-response.js';
+
+let upstream: MockUpstream;
+let database: OpenedDatabase;
+let writer: ResponseWriter;
+let deps: PipelineDeps;
+let dir: string;
+
+beforeAll(async () => {
+  upstream = await startMockUpstream();
+  dir = mkdtempSync(join(tmpdir(), 'junction-run-'));
+  const config = testConfig(upstream.url, dir);
+  database = await openDatabase(config.database);
+  writer = createResponseWriter(database.sqlite, { syncFile: database.syncFile });
+  deps = { config, db: database.db, writer, providers: createProviders(config), logger: pino({ level: 'silent' }) };
+});
+
+afterAll(async () => {
+  await writer.close();
+  await Promise.all([...deps.providers.values()].map((p) => p.close()));
+  await database.close();
+  await upstream.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('executeResponse', () => {
+  it('emits the first output at once and the rest of its upstream chunk in a later batch', async () => {
+    // The whole recording arrives as one chunk: one upstream batch.
+    const fixture = 'openai/text-with-conversation.sse';
+    upstream.reply('/v1/responses', fixtureReply(fixture));
+    const plan = await planResponse(deps, 'alice', { model: 'gpt-4o', input: 'hi', stream: true });
+    const batches: string[][] = [];
+    const run = executeResponse(deps, plan, new AbortController());
+    for (let step = await run.next(); !step.done; step = await run.next()) batches.push(step.value.map((e) => e.type));
+
+    const recorded = readSseFixture(fixture).map((e) => (JSON.parse(e.data) as { type: string }).type);
+    const firstOutput = recorded.findIndex((type) => !['response.created', 'response.in_progress'].includes(type));
+    expect(batches[0]).toEqual(recorded.slice(0, firstOutput + 1));
+    expect(batches.flat()).toEqual(recorded);
+    expect(batches.length).toBe(2);
+  });
+});
