@@ -91,3 +91,36 @@ describe('createResponseWriter', () => {
     await writer.close();
   });
 });
+
+describe('createResponseWriter with large records', () => {
+  it('cuts a batch of large records into several transactions, with the event loop served between them', async () => {
+    const database = await fileDatabase();
+    const writer = createResponseWriter(database.sqlite, { syncFile: database.syncFile });
+    const big = (id: string) => {
+      const r = record(id);
+      r.exchange!.responseBody = 'x'.repeat(300 * 1024);
+      return r;
+    };
+    const order: string[] = [];
+    const writes = ['resp_big_1', 'resp_big_2', 'resp_big_3'].map((id) => writer.write(big(id)).then(() => order.push(id)));
+    // Counts the commits: each one bumps the database's data_version as seen from another connection.
+    const reader = new SQLite(database.path, { readonly: true });
+    const versions = new Set<number>();
+    let watching = true;
+    // Samples once per turn of the event loop, in the same phase as the writer's pauses.
+    const sample = () => {
+      versions.add(reader.pragma('data_version', { simple: true }) as number);
+      if (watching) setImmediate(sample);
+    };
+    sample();
+    await Promise.all(writes);
+    watching = false;
+    reader.close();
+    expect(order).toEqual(['resp_big_1', 'resp_big_2', 'resp_big_3']);
+    expect(database.sqlite.prepare('SELECT count(*) AS n FROM upstream_exchanges').get()).toEqual({ n: 3 });
+    // Three records of 300 KB go in three transactions, and the event loop turned between them: it saw the
+    // database before, between and after the commits.
+    expect(versions.size).toBeGreaterThanOrEqual(3);
+    await writer.close();
+  });
+});

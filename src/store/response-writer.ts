@@ -40,6 +40,22 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+/** A record as the statements' parameters, serialised before its transaction, with its size in characters. */
+interface Serialized {
+  entry: Pending;
+  response: unknown[];
+  items: unknown[][];
+  exchange: unknown[] | undefined;
+  size: number;
+}
+
+/**
+ * A transaction blocks the event loop while it writes; one that would write more than about this many
+ * characters (several large outputs and their raw exchanges) is cut into several, with a turn of the event
+ * loop between them. One record is never cut.
+ */
+const COMMIT_CHARS = 512 * 1024;
+
 /**
  * Hot-path inserts go straight to prepared better-sqlite3 statements: Kysely (used for migrations and
  * reads) compiles every insert anew and runs each one through promises, which cost more than the insert.
@@ -56,26 +72,25 @@ export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile 
     `INSERT INTO upstream_exchanges (response_id, owner, provider, url, status, request_body, response_body, warnings_json, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const commitBatch = sqlite.transaction((batch: Pending[]) => {
-    for (const { record } of batch) {
-      const { response, owner, provider, exchange } = record;
-      const { output: _output, ...rest } = response;
-      insertResponse.run(response.id, owner, response.created_at, response.status, response.model, provider, record.upstreamId, record.previousResponseId, JSON.stringify(rest));
-      for (const row of itemRows(record)) {
-        insertItem.run(row.response_id, row.direction, row.position, row.owner, row.id, row.type, row.provider, row.item_json);
-      }
-      if (exchange) {
-        insertExchange.run(response.id, owner, provider, exchange.url, exchange.status, exchange.requestBody, exchange.responseBody, JSON.stringify(exchange.warnings), response.created_at);
-      }
+  const commitGroup = sqlite.transaction((group: Serialized[]) => {
+    for (const record of group) {
+      insertResponse.run(record.response);
+      for (const item of record.items) insertItem.run(item);
+      if (record.exchange) insertExchange.run(record.exchange);
     }
   });
 
-  const commitOne = (entry: Pending, committed: Pending[]) => {
+  /**
+   * Commits a group. A record that cannot be written (say, a constraint) must not fail the others it was
+   * grouped with: the group rolls back whole, and its records are tried again one by one.
+   */
+  const commit = (group: Serialized[], committed: Pending[]) => {
     try {
-      commitBatch([entry]);
-      committed.push(entry);
+      commitGroup(group);
+      for (const record of group) committed.push(record.entry);
     } catch (err) {
-      entry.reject(err);
+      if (group.length === 1) group[0]!.entry.reject(err);
+      else for (const record of group) commit([record], committed);
     }
   };
 
@@ -89,16 +104,27 @@ export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile 
     while (queue.length > 0) {
       const batch = queue;
       queue = [];
-      // A record that cannot be written (say, a constraint) must not fail the others it was grouped with:
-      // the batch rolls back whole, and its records are tried again one by one.
       const committed: Pending[] = [];
-      try {
-        commitBatch(batch);
-        committed.push(...batch);
-      } catch (err) {
-        if (batch.length === 1) batch[0]!.reject(err);
-        else for (const entry of batch) commitOne(entry, committed);
+      let group: Serialized[] = [];
+      let size = 0;
+      for (const entry of batch) {
+        let record: Serialized;
+        try {
+          record = serialize(entry);
+        } catch (err) {
+          entry.reject(err);
+          continue;
+        }
+        if (group.length > 0 && size + record.size > COMMIT_CHARS) {
+          commit(group, committed);
+          group = [];
+          size = 0;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        group.push(record);
+        size += record.size;
       }
+      if (group.length > 0) commit(group, committed);
       try {
         if (sync && committed.length > 0) await sync();
         for (const entry of committed) entry.resolve();
@@ -148,6 +174,37 @@ function fileSyncer(path: string): { (): Promise<void>; close(): Promise<void> }
       if (opened !== undefined) await new Promise<void>((resolve) => close(opened, () => resolve()));
     },
   });
+}
+
+function serialize(entry: Pending): Serialized {
+  const record = entry.record;
+  const { response, owner, provider, exchange } = record;
+  const { output: _output, ...rest } = response;
+  const responseJson = JSON.stringify(rest);
+  let size = responseJson.length;
+  const items = itemRows(record).map((row) => {
+    size += row.item_json.length;
+    return [row.response_id, row.direction, row.position, row.owner, row.id, row.type, row.provider, row.item_json];
+  });
+  const exchangeRow = exchange && [
+    response.id,
+    owner,
+    provider,
+    exchange.url,
+    exchange.status,
+    exchange.requestBody,
+    exchange.responseBody,
+    JSON.stringify(exchange.warnings),
+    response.created_at,
+  ];
+  if (exchange) size += exchange.requestBody.length + exchange.responseBody.length;
+  return {
+    entry,
+    response: [response.id, owner, response.created_at, response.status, response.model, provider, record.upstreamId, record.previousResponseId, responseJson],
+    items,
+    exchange: exchangeRow,
+    size,
+  };
 }
 
 function itemRows({ response, owner, provider, input }: ResponseRecord): ItemsTable[] {
