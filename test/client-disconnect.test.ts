@@ -1,5 +1,7 @@
-// A client that goes away mid-stream: the gateway stops reading upstream, closes that request, and stores nothing.
+// A client that goes away (mid-stream, or while waiting for a JSON answer): the gateway closes its upstream request and stores nothing.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createParser } from 'eventsource-parser';
 import { getJson } from './support/gateway-client.js';
@@ -46,7 +48,40 @@ describe('a client that disconnects mid-stream', () => {
 
     abort.abort();
     await until(() => env.upstream.activeRequests() === 0, 'the upstream request to close');
+    expect(env.upstream.received.at(-1)!.replySent).toBe(false);
     const stored = await getJson(env.gateway.url, `/v1/responses/${responseId}`);
     expect(stored.status).toBe(404);
+  });
+});
+
+describe('a non-streaming client that hangs up while waiting', () => {
+  it('makes the gateway abort its upstream request, and nothing is stored', async () => {
+    const countResponses = () => {
+      const db = new SQLite(join(env.gateway.dir, 'junction.db'), { readonly: true });
+      try {
+        return (db.prepare('SELECT count(*) AS n FROM responses').get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    const before = countResponses();
+    // A real non-streaming answer, sent slowly: 64 bytes every 50 ms.
+    env.upstream.reply('/v1/responses', { body: readFileSync(fixturePath('openai/create-text.json')), contentType: 'application/json', chunkSize: 64, delayMs: 50 });
+    const abort = new AbortController();
+    const pending = fetch(`${env.gateway.url}/v1/responses`, {
+      method: 'POST',
+      headers: authHeaders(),
+      body: JSON.stringify({ model: 'gpt-4o', input: 'hi' }),
+      signal: abort.signal,
+    }).catch((err: Error) => err);
+    await until(() => env.upstream.activeRequests() === 1, 'the upstream request to start');
+    expect(env.upstream.received.at(-1)!.json.stream).toBe(false);
+
+    abort.abort();
+    expect(await pending).toBeInstanceOf(Error);
+    await until(() => env.upstream.activeRequests() === 0, 'the upstream request to close');
+    // Closed by the gateway before the slow answer was sent whole (it takes over a second).
+    expect(env.upstream.received.at(-1)!.replySent).toBe(false);
+    expect(countResponses()).toBe(before);
   });
 });

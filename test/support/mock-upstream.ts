@@ -28,6 +28,8 @@ export interface ReceivedRequest {
   headers: IncomingMessage['headers'];
   body: string;
   json: Record<string, unknown>;
+  /** Set when the connection closes: whether the whole reply was sent (false: the gateway hung up first). */
+  replySent?: boolean;
 }
 
 export interface MockUpstream {
@@ -85,7 +87,9 @@ export async function startMockUpstream(): Promise<MockUpstream> {
         json = {};
       }
       const path = (req.url ?? '/').split('?')[0]!;
-      received.push({ method: req.method ?? 'GET', path, headers: req.headers, body, json });
+      const entry: ReceivedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body, json };
+      received.push(entry);
+      res.once('close', () => (entry.replySent = res.writableFinished));
       const queued = queues.get(path)?.shift();
       const reply = queued?.nonStreaming && json.stream !== true ? queued.nonStreaming : queued;
       if (!reply) {
