@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../transformers/responses-types.js';
 import { postResponses } from './support/gateway-client.js';
 import { fixturePath, fixtureReply } from './support/mock-upstream.js';
+import { readSseFixture } from './support/read-sse-fixture.js';
 import { useGatewayWithMock } from './support/test-gateway.js';
 
 const env = useGatewayWithMock();
@@ -39,6 +40,20 @@ describe('the stored upstream exchange', () => {
     expect(exchange.response_body).toBe(readFileSync(fixturePath('openai/create-reasoning-encrypted.json'), 'utf8'));
     expect(JSON.parse(exchange.request_body)).toMatchObject({ stream: false, include: ['reasoning.encrypted_content'] });
     expect(exchange.request_body).toBe(env.upstream.received.at(-1)!.body);
+  });
+
+  it('keeps a stream cut inside multi-byte characters byte for byte, and streams those characters whole', async () => {
+    // xAI's recording holds non-ASCII text (curly quotes, dashes); 7-byte pieces cut through them.
+    const fixture = 'xai/x-search-custom-tool-calls.sse';
+    env.upstream.reply('/v1/responses', fixtureReply(fixture, { chunkSize: 7 }));
+    const res = await postResponses(env.gateway.url, { model: 'grok-code-fast-1', input: 'hi', stream: true });
+    const final = res.events.at(-1)!.response as JsonObject;
+    expect(exchangeOf(String(final.id))!.response_body).toBe(readFileSync(fixturePath(fixture), 'utf8'));
+
+    const recorded = readSseFixture(fixture).map((e) => JSON.parse(e.data) as JsonObject);
+    const deltas = (events: JsonObject[]) => events.filter((e) => String(e.type).endsWith('.delta')).map((e) => e.delta);
+    expect(deltas(res.events)).toEqual(deltas(recorded));
+    expect(JSON.stringify(res.events)).not.toContain('\uFFFD');
   });
 
   it('keeps the warnings of what could not be carried', async () => {

@@ -50,8 +50,9 @@ async function* toEvents(name: string, res: UpstreamResponse, converter: ChatStr
   const contentType = String(res.headers['content-type'] ?? '');
   if (contentType.includes('application/json')) {
     // Some OpenAI-compatible servers ignore `stream: true` and answer one JSON completion.
-    const text = await res.body.text();
-    capture?.raw.push(text);
+    const bytes = Buffer.from(await res.body.arrayBuffer());
+    capture?.raw.push(bytes);
+    const text = bytes.toString('utf8');
     yield [...completionToChunks(parseJson(name, text)).flatMap((chunk) => converter.push(chunk)), ...converter.finish()];
     return;
   }

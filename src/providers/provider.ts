@@ -22,7 +22,8 @@ export interface UpstreamRun {
   /** Responses events in order, in the batches they arrived in (one per upstream chunk); ends with upstream's body. */
   events: AsyncIterable<ResponsesEvent[]>;
   warnings: ConversionWarning[];
-  exchange: { url: string; status: number; requestBody: string; responseBody: () => string };
+  /** `responseBody` is upstream's body as it came: the JSON text, or the SSE bytes of a stream. */
+  exchange: { url: string; status: number; requestBody: string; responseBody: () => string | Uint8Array };
 }
 
 /** A whole answer in one body, for a non-streaming client. */

@@ -1,9 +1,10 @@
-// Reads an upstream SSE body through eventsource-parser and yields the events of each chunk together, keeping the raw text if asked.
+// Reads an upstream SSE body through eventsource-parser and yields the events of each chunk together, keeping the raw bytes if asked.
+import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
 export interface SseCapture {
-  /** The raw bytes as text, for the stored upstream exchange; empty when capture is off. */
-  raw: string[];
+  /** The raw bytes as they arrived, for the stored upstream exchange; empty when capture is off. */
+  raw: Uint8Array[];
 }
 
 /**
@@ -14,10 +15,18 @@ export async function* readSse(body: AsyncIterable<Uint8Array | string>, capture
   let pending: EventSourceMessage[] = [];
   // Comments (`: OPENROUTER PROCESSING`) and retry lines are handled by the parser and never reach us.
   const parser = createParser({ onEvent: (event) => pending.push(event) });
-  const decoder = new TextDecoder();
+  // StringDecoder keeps a character cut between two chunks, as TextDecoder's stream mode does, at a
+  // fraction of its cost on Node 20.
+  const decoder = new StringDecoder('utf8');
   for await (const chunk of body) {
-    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-    capture?.raw.push(text);
+    let text: string;
+    if (typeof chunk === 'string') {
+      text = chunk;
+      capture?.raw.push(Buffer.from(chunk));
+    } else {
+      text = decoder.write(chunk as Buffer);
+      capture?.raw.push(chunk);
+    }
     parser.feed(text);
     if (pending.length > 0) {
       const batch = pending;
@@ -25,11 +34,8 @@ export async function* readSse(body: AsyncIterable<Uint8Array | string>, capture
       yield batch;
     }
   }
-  const tail = decoder.decode();
-  if (tail) {
-    capture?.raw.push(tail);
-    parser.feed(tail);
-  }
+  const tail = decoder.end();
+  if (tail) parser.feed(tail);
   // A last event without its blank line is still an event.
   parser.feed('\n\n');
   if (pending.length > 0) yield pending;

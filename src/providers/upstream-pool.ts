@@ -136,6 +136,6 @@ export async function openUpstream(
   return {
     res,
     capture,
-    exchange: { url: `${target.url}${path}`, status: res.status, requestBody, responseBody: () => capture?.raw.join('') ?? '' },
+    exchange: { url: `${target.url}${path}`, status: res.status, requestBody, responseBody: () => (capture ? Buffer.concat(capture.raw) : '') },
   };
 }

@@ -12,7 +12,8 @@ export interface ResponseRecord {
   response: ResponseObject;
   /** The input items of this turn only (not the resolved history), each with the id it is listed under. */
   input: { id: string; item: ResponseItem }[];
-  exchange?: { url: string; status: number; requestBody: string; responseBody: string; warnings: ConversionWarning[] };
+  /** `responseBody` as text, or as the UTF-8 bytes that arrived (stored as text all the same). */
+  exchange?: { url: string; status: number; requestBody: string; responseBody: string | Uint8Array; warnings: ConversionWarning[] };
 }
 
 export interface ResponseWriter {
@@ -68,9 +69,11 @@ export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile 
   const insertItem = sqlite.prepare(
     'INSERT INTO items (response_id, direction, position, owner, id, type, provider, item_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
+  // A stream's raw body arrives as bytes: SQLite stores a BLOB cast to TEXT as the same UTF-8 bytes, so it
+  // is never joined and re-encoded in JavaScript.
   const insertExchange = sqlite.prepare(
     `INSERT INTO upstream_exchanges (response_id, owner, provider, url, status, request_body, response_body, warnings_json, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+     VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TEXT), ?, ?)`,
   );
   const commitGroup = sqlite.transaction((group: Serialized[]) => {
     for (const record of group) {
