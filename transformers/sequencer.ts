@@ -60,10 +60,17 @@ export class Sequencer {
 
   /** Takes one upstream event; returns the events to emit, stamped, in order. */
   push(event: ResponsesEvent): ResponsesEvent[] {
-    if (this.terminalType) return [];
+    return this.pushAll([event]);
+  }
+
+  /** Takes a batch of upstream events; returns the events to emit for all of them, stamped, in order. */
+  pushAll(events: ResponsesEvent[]): ResponsesEvent[] {
     const out: ResponsesEvent[] = [];
-    if (!this.started) this.start(event, out);
-    this.reduce(event, out);
+    for (const event of events) {
+      if (this.terminalType) break;
+      if (!this.started) this.start(event, out);
+      this.reduce(event, out);
+    }
     return out;
   }
 

@@ -140,7 +140,7 @@ export async function* executeResponse(
           let k = 0;
           while (k < events.length && emitted.every(Sequencer.isLifecycle)) emitted.push(...sequencer.push(events[k++]!));
           unread = events.slice(k);
-        } else emitted = events.length === 1 ? sequencer.push(events[0]!) : events.flatMap((event) => sequencer.push(event));
+        } else emitted = sequencer.pushAll(events);
       } catch (err) {
         if (signal.aborted) throw err;
         if (held && err instanceof GatewayError) throw err;
