@@ -109,8 +109,9 @@ describe('createResponseWriter with large records', () => {
     let watching = true;
     // Samples once per turn of the event loop, in the same phase as the writer's pauses.
     const sample = () => {
+      if (!watching) return; // the reader is closed once the writes are in
       versions.add(reader.pragma('data_version', { simple: true }) as number);
-      if (watching) setImmediate(sample);
+      setImmediate(sample);
     };
     sample();
     await Promise.all(writes);
