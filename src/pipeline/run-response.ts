@@ -61,8 +61,7 @@ export async function planResponse(deps: PipelineDeps, owner: string, rawBody: u
  * can answer in one body do; the others are streamed and folded.
  */
 export async function completeResponse(deps: PipelineDeps, plan: ResponsePlan, abort: AbortController): Promise<ResponseObject> {
-  const complete = plan.provider.complete?.bind(plan.provider);
-  if (!complete) {
+  if (!plan.provider.complete) {
     const run = executeResponse(deps, plan, abort);
     let step = await run.next();
     while (!step.done) step = await run.next();
@@ -70,7 +69,7 @@ export async function completeResponse(deps: PipelineDeps, plan: ResponsePlan, a
   }
   const now = deps.now ?? unixNow;
   try {
-    const answer = await complete(upstreamCall(deps, plan, abort.signal));
+    const answer = await plan.provider.complete(upstreamCall(deps, plan, abort.signal));
     const warnings = logWarnings(deps, plan, answer.warnings);
     const overrides = overridesOf(plan);
     const skeleton = responseSkeleton(plan.body, { createdAt: now(), model: plan.route.upstreamModel, overrides });

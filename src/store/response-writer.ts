@@ -2,7 +2,6 @@
 import { close, fsync, open } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ConversionWarning, ResponseItem, ResponseObject } from '../../transformers/responses-types.js';
-import type { ItemsTable } from './schema.js';
 
 export interface ResponseRecord {
   owner: string;
@@ -179,28 +178,30 @@ function fileSyncer(path: string): { (): Promise<void>; close(): Promise<void> }
   });
 }
 
+/** The statements' parameters for one record, built once (items in the column order of `insertItem`). */
 function serialize(entry: Pending): Serialized {
   const record = entry.record;
-  const { response, owner, provider, exchange } = record;
+  const { response, owner, provider, exchange, input } = record;
   const { output: _output, ...rest } = response;
   const responseJson = JSON.stringify(rest);
   let size = responseJson.length;
-  const items = itemRows(record).map((row) => {
-    size += row.item_json.length;
-    return [row.response_id, row.direction, row.position, row.owner, row.id, row.type, row.provider, row.item_json];
+  const items: unknown[][] = [];
+  input.forEach(({ id, item }, position) => {
+    const json = JSON.stringify(item);
+    size += json.length;
+    items.push([response.id, 'input', position, owner, id, item.type ?? 'message', null, json]);
   });
-  const exchangeRow = exchange && [
-    response.id,
-    owner,
-    provider,
-    exchange.url,
-    exchange.status,
-    exchange.requestBody,
-    exchange.responseBody,
-    JSON.stringify(exchange.warnings),
-    response.created_at,
-  ];
-  if (exchange) size += exchange.requestBody.length + exchange.responseBody.length;
+  response.output.forEach((item, position) => {
+    const json = JSON.stringify(item);
+    size += json.length;
+    items.push([response.id, 'output', position, owner, item.id ?? `${response.id}_out_${position}`, item.type, provider, json]);
+  });
+  let exchangeRow: unknown[] | undefined;
+  if (exchange) {
+    const { url, status, requestBody, responseBody, warnings } = exchange;
+    exchangeRow = [response.id, owner, provider, url, status, requestBody, responseBody, JSON.stringify(warnings), response.created_at];
+    size += requestBody.length + responseBody.length;
+  }
   return {
     entry,
     response: [response.id, owner, response.created_at, response.status, response.model, provider, record.upstreamId, record.previousResponseId, responseJson],
@@ -208,30 +209,4 @@ function serialize(entry: Pending): Serialized {
     exchange: exchangeRow,
     size,
   };
-}
-
-function itemRows({ response, owner, provider, input }: ResponseRecord): ItemsTable[] {
-  const rows: ItemsTable[] = input.map(({ id, item }, position) => ({
-    response_id: response.id,
-    direction: 'input',
-    position,
-    owner,
-    id,
-    type: item.type ?? 'message',
-    provider: null,
-    item_json: JSON.stringify(item),
-  }));
-  response.output.forEach((item, position) => {
-    rows.push({
-      response_id: response.id,
-      direction: 'output',
-      position,
-      owner,
-      id: item.id ?? `${response.id}_out_${position}`,
-      type: item.type,
-      provider,
-      item_json: JSON.stringify(item),
-    });
-  });
-  return rows;
 }
