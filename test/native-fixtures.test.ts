@@ -112,6 +112,21 @@ describe.each(NATIVE_JSON)('a non-streaming call answered with $file', ({ file, 
   });
 });
 
+describe('an upstream that streams although asked for one body', () => {
+  it('is folded into the same answer, stored as answered', async () => {
+    const file = 'openai/reasoning-summary-function-call.sse';
+    // The recording's stream, whatever the request says (no JSON alternative queued).
+    env.upstream.reply('/v1/responses', { body: readFileSync(fixturePath(file)), contentType: 'text/event-stream', chunkSize: 401 });
+    const result = await postResponses(env.gateway.url, { model: 'gpt-5-nano', input: 'replay' });
+    expect(result.status).toBe(200);
+    expect(env.upstream.received.at(-1)!.json.stream).toBe(false);
+    const recorded = recordedTerminal(file)!;
+    expect(result.json!.output).toEqual(withLogprobs(recorded.output));
+    const stored = await getJson(env.gateway.url, `/v1/responses/${String(result.json!.id)}`);
+    expect(stored.json).toEqual(result.json);
+  });
+});
+
 describe('a non-streaming upstream answer that is not a Response', () => {
   it('is a 502 that shows what upstream sent', async () => {
     env.upstream.reply('/v1/responses', { body: '{"ok":true}', contentType: 'application/json' });

@@ -61,15 +61,12 @@ export async function planResponse(deps: PipelineDeps, owner: string, rawBody: u
  * can answer in one body do; the others are streamed and folded.
  */
 export async function completeResponse(deps: PipelineDeps, plan: ResponsePlan, abort: AbortController): Promise<ResponseObject> {
-  if (!plan.provider.complete) {
-    const run = executeResponse(deps, plan, abort);
-    let step = await run.next();
-    while (!step.done) step = await run.next();
-    return step.value;
-  }
+  if (!plan.provider.complete) return fold(executeResponse(deps, plan, abort));
   const now = deps.now ?? unixNow;
   try {
     const answer = await plan.provider.complete(upstreamCall(deps, plan, abort.signal));
+    // An upstream that streamed although asked not to: its events are folded like any stream's.
+    if ('events' in answer) return await fold(executeResponse(deps, plan, abort, answer));
     const warnings = logWarnings(deps, plan, answer.warnings);
     const overrides = overridesOf(plan);
     const skeleton = responseSkeleton(plan.body, { createdAt: now(), model: plan.route.upstreamModel, overrides });
@@ -96,6 +93,8 @@ export async function* executeResponse(
   plan: ResponsePlan,
   /** Aborted by the caller when the client goes away; the run aborts it too when it stops early. */
   abort: AbortController,
+  /** An upstream run already open (a stream that answered a non-streaming call); opened here otherwise. */
+  opened?: UpstreamRun,
 ): AsyncGenerator<ResponsesEvent[], ResponseObject> {
   const now = deps.now ?? unixNow;
   const signal = abort.signal;
@@ -111,7 +110,7 @@ export async function* executeResponse(
   let iterator: AsyncIterator<ResponsesEvent[]> | undefined;
   let finished = false;
   try {
-    run = await plan.provider.open(upstreamCall(deps, plan, signal));
+    run = opened ?? (await plan.provider.open(upstreamCall(deps, plan, signal)));
     const warnings = logWarnings(deps, plan, run.warnings);
 
     // Lifecycle events are held back until the first output: a failure before it is an HTTP error.
@@ -171,6 +170,13 @@ export async function* executeResponse(
     if (finished && iterator) drainThenClose(iterator, abort);
     else abort.abort();
   }
+}
+
+/** Runs a stream to its end for a non-streaming client: only the final response is wanted. */
+async function fold(run: AsyncGenerator<ResponsesEvent[], ResponseObject>): Promise<ResponseObject> {
+  let step = await run.next();
+  while (!step.done) step = await run.next();
+  return step.value;
 }
 
 /** Fields the gateway owns whatever upstream says. */

@@ -33,8 +33,10 @@ export function createOpenAIResponsesProvider(name: string, config: ProviderConf
       const { res, capture, exchange, warnings } = await send(call, true);
       return { events: parseEvents(name, res.body, capture), warnings, exchange };
     },
-    async complete(call: UpstreamCall): Promise<UpstreamCompletion> {
-      const { res, exchange, warnings } = await send(call, false);
+    async complete(call: UpstreamCall): Promise<UpstreamCompletion | UpstreamRun> {
+      const { res, capture, exchange, warnings } = await send(call, false);
+      // Some servers stream whatever `stream` says; their events are as good as a body.
+      if (String(res.headers['content-type'] ?? '').includes('text/event-stream')) return { events: parseEvents(name, res.body, capture), warnings, exchange };
       const text = await res.body.text();
       let response: unknown;
       try {

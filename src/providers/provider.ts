@@ -41,9 +41,9 @@ export interface Provider {
   open(call: UpstreamCall): Promise<UpstreamRun>;
   /**
    * Asks for the whole answer in one body, where upstream can give it (native Responses providers): one
-   * JSON parse instead of a stream of events folded again. Providers without it serve non-streaming
-   * clients from `open`.
+   * JSON parse instead of a stream of events folded again. An upstream that streams anyway answers with
+   * its run, which the pipeline folds. Providers without it serve non-streaming clients from `open`.
    */
-  complete?(call: UpstreamCall): Promise<UpstreamCompletion>;
+  complete?(call: UpstreamCall): Promise<UpstreamCompletion | UpstreamRun>;
   close(): Promise<void>;
 }
