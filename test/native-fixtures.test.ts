@@ -1,10 +1,10 @@
 // Every recorded OpenAI/xAI Responses stream, replayed through the gateway: well-formed stream, same object everywhere.
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createParser } from 'eventsource-parser';
 import type { JsonObject } from '../transformers/responses-types.js';
 import { getJson, postResponses } from './support/gateway-client.js';
 import { fixturePath, fixtureReply } from './support/mock-upstream.js';
+import { recordedTerminal } from './support/read-sse-fixture.js';
 import { streamViolations } from './support/stream-invariants.js';
 import { useGatewayWithMock } from './support/test-gateway.js';
 
@@ -20,19 +20,7 @@ const NATIVE = [
 ];
 
 /** The upstream's own terminal response, read from the recording. */
-function recordedTerminal(file: string): JsonObject | undefined {
-  let terminal: JsonObject | undefined;
-  const parser = createParser({
-    onEvent(e) {
-      if (e.data === '[DONE]') return;
-      const data = JSON.parse(e.data) as JsonObject;
-      const type = (data.type as string | undefined) ?? e.event;
-      if (type === 'response.completed' || type === 'response.incomplete' || type === 'response.failed') terminal = data.response as JsonObject;
-    },
-  });
-  parser.feed(readFileSync(fixturePath(file), 'utf8'));
-  return terminal;
-}
+const recordedResponse = (file: string) => recordedTerminal(file)?.response as JsonObject | undefined;
 
 const withoutIds = (items: unknown) => (items as JsonObject[]).map(({ id: _id, ...rest }) => rest);
 
@@ -61,7 +49,7 @@ describe.each(NATIVE.filter((f) => !f.file.includes('error-event')))('replaying 
     expect(stored.status).toBe(200);
     expect(stored.json).toEqual(final);
 
-    const recorded = recordedTerminal(file);
+    const recorded = recordedResponse(file);
     if (recorded) {
       expect(final.status).toBe(recorded.status);
       // OpenRouter's own Responses endpoint renames its temporary item ids between events and its final object.
@@ -77,7 +65,7 @@ describe.each(NATIVE.filter((f) => !f.file.includes('error-event')))('replaying 
     expect(result.status).toBe(200);
     expect(env.upstream.received.at(-1)!.json.stream).toBe(false);
     expect(result.json!.id).toMatch(/^resp_[0-9a-f]{48}$/);
-    const recorded = recordedTerminal(file)!;
+    const recorded = recordedResponse(file)!;
     expect(result.json!.status).toBe(recorded.status);
     expect(result.json!.output).toEqual(withLogprobs(recorded.output));
     const stored = await getJson(env.gateway.url, `/v1/responses/${String(result.json!.id)}`);
@@ -120,7 +108,7 @@ describe('an upstream that streams although asked for one body', () => {
     const result = await postResponses(env.gateway.url, { model: 'gpt-5-nano', input: 'replay' });
     expect(result.status).toBe(200);
     expect(env.upstream.received.at(-1)!.json.stream).toBe(false);
-    const recorded = recordedTerminal(file)!;
+    const recorded = recordedResponse(file)!;
     expect(result.json!.output).toEqual(withLogprobs(recorded.output));
     const stored = await getJson(env.gateway.url, `/v1/responses/${String(result.json!.id)}`);
     expect(stored.json).toEqual(result.json);

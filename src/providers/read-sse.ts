@@ -11,7 +11,7 @@ export interface SseCapture {
  * Yields the events completed by each chunk read, as one array: a burst of upstream events costs one
  * step of every async iterator downstream instead of one per event.
  */
-export async function* readSse(body: AsyncIterable<Uint8Array | string>, capture?: SseCapture): AsyncGenerator<EventSourceMessage[]> {
+export async function* readSse(body: AsyncIterable<Uint8Array>, capture?: SseCapture): AsyncGenerator<EventSourceMessage[]> {
   let pending: EventSourceMessage[] = [];
   // Comments (`: OPENROUTER PROCESSING`) and retry lines are handled by the parser and never reach us.
   const parser = createParser({ onEvent: (event) => pending.push(event) });
@@ -19,15 +19,8 @@ export async function* readSse(body: AsyncIterable<Uint8Array | string>, capture
   // fraction of its cost on Node 20.
   const decoder = new StringDecoder('utf8');
   for await (const chunk of body) {
-    let text: string;
-    if (typeof chunk === 'string') {
-      text = chunk;
-      capture?.raw.push(Buffer.from(chunk));
-    } else {
-      text = decoder.write(chunk as Buffer);
-      capture?.raw.push(chunk);
-    }
-    parser.feed(text);
+    capture?.raw.push(chunk);
+    parser.feed(decoder.write(chunk as Buffer));
     if (pending.length > 0) {
       const batch = pending;
       pending = [];

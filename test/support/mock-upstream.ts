@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { sharedDir } from './openapi-validator.js';
-import { readSseFixture } from './read-sse-fixture.js';
+import { recordedTerminal } from './read-sse-fixture.js';
 
 export interface Reply {
   status?: number;
@@ -51,21 +51,13 @@ export function fixtureReply(relative: string, options: { status?: number; chunk
   const body = readFileSync(fixturePath(relative));
   const sse = relative.endsWith('.sse');
   const reply: Reply = { body, status: options.status ?? 200, contentType: sse ? 'text/event-stream' : 'application/json', chunkSize: options.chunkSize, headers: options.headers };
-  const final = sse ? finalResponseOf(relative) : undefined;
+  // What OpenAI's API documents a non-streaming call to return: the Response that `response.completed` (or
+  // `.incomplete`) carries. Synthetic: derived from the recording, not recorded itself; a stream that fails
+  // or is cut has no such body.
+  const terminal = sse ? recordedTerminal(relative) : undefined;
+  const final = terminal && terminal.type !== 'response.failed' ? terminal.response : undefined;
   if (final) reply.nonStreaming = { body: JSON.stringify(final), status: reply.status, contentType: 'application/json', chunkSize: options.chunkSize, headers: options.headers };
   return reply;
-}
-
-/**
- * The Response object carried by a recorded stream's terminal event, or undefined when the recording has
- * none (a stream that fails or is cut). Synthetic: derived from the recording, not recorded itself; it is
- * what OpenAI's API documents a non-streaming call to return (the same object `response.completed` carries).
- */
-function finalResponseOf(relative: string): unknown {
-  const terminal = readSseFixture(relative)
-    .map((e) => (e.data === '[DONE]' ? undefined : (JSON.parse(e.data) as { type?: string; response?: unknown })))
-    .find((e) => e?.type === 'response.completed' || e?.type === 'response.incomplete');
-  return terminal?.response;
 }
 
 export async function startMockUpstream(): Promise<MockUpstream> {

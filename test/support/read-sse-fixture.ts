@@ -32,6 +32,21 @@ export function readSseFixture(relativePath: string): SseFixtureEvent[] {
   return events;
 }
 
+/**
+ * The terminal event of a recorded stream (`response.completed`, `.incomplete` or `.failed`) with the
+ * Response it carries, or undefined when the recording has none (a stream that is cut). Older streams name
+ * the event only in the `event:` line.
+ */
+export function recordedTerminal(relativePath: string): { type: string; response: Record<string, unknown> } | undefined {
+  for (const e of readSseFixture(relativePath).reverse()) {
+    if (e.data === '[DONE]') continue;
+    const data = JSON.parse(e.data) as { type?: string; response?: Record<string, unknown> };
+    const type = data.type ?? e.event;
+    if (type === 'response.completed' || type === 'response.incomplete' || type === 'response.failed') return { type, response: data.response ?? {} };
+  }
+  return undefined;
+}
+
 /** Parses a `.json` fixture (e.g. `openai/create-text.json`). */
 export function readJsonFixture(relativePath: string): unknown {
   return JSON.parse(readFileSync(fixturePath(relativePath), 'utf8'));
