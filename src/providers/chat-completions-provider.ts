@@ -12,7 +12,7 @@ import { readSse, type SseCapture } from './read-sse.js';
 import { HISTORY_MARKER, createUpstreamTarget, openUpstream, type UpstreamResponse } from './upstream-pool.js';
 
 export function createChatCompletionsProvider(name: string, config: ProviderConfig): Provider {
-  const target = createUpstreamTarget(config);
+  const target = createUpstreamTarget(name, config);
   return {
     name,
     config,
@@ -32,7 +32,7 @@ export function createChatCompletionsProvider(name: string, config: ProviderConf
         ...convert({ ...clamped.request, input: (call.input as unknown[]).slice(call.historyLength) }).body,
         [HISTORY_MARKER]: call.historyLength,
       });
-      const { res, capture, exchange } = await openUpstream(name, config, target, '/chat/completions', converted.body, call, call.historyLength > 0 ? logged : undefined);
+      const { res, capture, exchange } = await openUpstream(name, target, '/chat/completions', converted.body, call, call.historyLength > 0 ? logged : undefined);
 
       const reasoning = call.request.reasoning as JsonObject | null | undefined;
       // Readable summaries when the client asked for them (what OpenAI clients render), raw reasoning text otherwise.

@@ -8,7 +8,7 @@ import { readSse, type SseCapture } from './read-sse.js';
 import { HISTORY_MARKER, createUpstreamTarget, openUpstream, type OpenedUpstream } from './upstream-pool.js';
 
 export function createOpenAIResponsesProvider(name: string, config: ProviderConfig): Provider {
-  const target = createUpstreamTarget(config);
+  const target = createUpstreamTarget(name, config);
 
   const send = async (call: UpstreamCall, stream: boolean): Promise<OpenedUpstream & { warnings: UpstreamRun['warnings'] }> => {
     const { body, warnings } = toResponsesBody(call.request, {
@@ -22,7 +22,7 @@ export function createOpenAIResponsesProvider(name: string, config: ProviderConf
     // A chain's history is stored once, as its items: the stored request shows this turn and a count.
     const logged = () => ({ ...body, input: (body.input as unknown[]).slice(call.historyLength), [HISTORY_MARKER]: call.historyLength });
     const options = { signal: call.signal, captureExchange: call.captureExchange, accept: stream ? 'text/event-stream' : 'application/json' };
-    const opened = await openUpstream(name, config, target, '/responses', body, options, call.historyLength > 0 ? logged : undefined);
+    const opened = await openUpstream(name, target, '/responses', body, options, call.historyLength > 0 ? logged : undefined);
     return { ...opened, warnings };
   };
 

@@ -11,9 +11,11 @@ export interface UpstreamTarget {
   /** base_url's path, e.g. `/v1`; endpoint paths are appended to it. */
   basePath: string;
   url: string;
+  /** The provider's headers and its Authorization, built once; throws a clear error while the API key waits for a variable. */
+  headers: () => Record<string, string>;
 }
 
-export function createUpstreamTarget(config: ProviderConfig): UpstreamTarget {
+export function createUpstreamTarget(providerName: string, config: ProviderConfig): UpstreamTarget {
   const base = new URL(config.base_url);
   const pool = new Pool(base.origin, {
     connections: config.max_connections,
@@ -21,23 +23,26 @@ export function createUpstreamTarget(config: ProviderConfig): UpstreamTarget {
     headersTimeout: config.timeout_ms,
     bodyTimeout: config.timeout_ms,
   });
-  return { pool, basePath: base.pathname.replace(/\/$/, ''), url: config.base_url.replace(/\/$/, '') };
-}
-
-/** The Authorization header, or a clear error naming the provider and the variable it waits for. */
-export function authorization(providerName: string, config: ProviderConfig): Record<string, string> {
   const missing = unresolvedVariables(config.api_key);
-  if (missing.length > 0) {
-    throw new GatewayError(
-      500,
-      `Provider "${providerName}" has no API key: set the environment variable ${missing.join(', ')} and restart the gateway.`,
-      'server_error',
-      'provider_not_configured',
-      null,
-      { 'x-should-retry': 'false' },
-    );
-  }
-  return config.api_key === '' ? {} : { authorization: `Bearer ${config.api_key}` };
+  const headers = { ...config.headers, ...(config.api_key === '' ? {} : { authorization: `Bearer ${config.api_key}` }) };
+  return {
+    pool,
+    basePath: base.pathname.replace(/\/$/, ''),
+    url: config.base_url.replace(/\/$/, ''),
+    headers:
+      missing.length === 0
+        ? () => headers
+        : () => {
+            throw new GatewayError(
+              500,
+              `Provider "${providerName}" has no API key: set the environment variable ${missing.join(', ')} and restart the gateway.`,
+              'server_error',
+              'provider_not_configured',
+              null,
+              { 'x-should-retry': 'false' },
+            );
+          },
+  };
 }
 
 export interface UpstreamResponse {
@@ -119,7 +124,6 @@ export const HISTORY_MARKER = 'junction_history_items';
  */
 export async function openUpstream(
   providerName: string,
-  config: ProviderConfig,
   target: UpstreamTarget,
   path: string,
   body: unknown,
@@ -127,9 +131,8 @@ export async function openUpstream(
   /** What the stored exchange shows instead of `body` (the body without its resolved history). */
   loggedBody?: () => unknown,
 ): Promise<OpenedUpstream> {
-  const headers = { ...config.headers, ...authorization(providerName, config) };
   const sent = JSON.stringify(body);
-  const res = await postJson(target, path, headers, sent, options.signal, options.accept);
+  const res = await postJson(target, path, target.headers(), sent, options.signal, options.accept);
   const requestBody = options.captureExchange && loggedBody ? JSON.stringify(loggedBody()) : sent;
   if (res.status < 200 || res.status > 299) throw await upstreamError(providerName, res);
   const capture: SseCapture | undefined = options.captureExchange ? { raw: [] } : undefined;
