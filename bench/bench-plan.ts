@@ -28,6 +28,11 @@ export interface Plan {
   disconnectClients: number;
   /** Pause after a memory burst before RSS is read again. */
   settleMs: number;
+  /**
+   * How long the targets sit idle after start-up before their idle RSS is read a second time: V8 shrinks a heap that
+   * start-up grew (its memory reducer) about 8 s after its last full collection, so 0.5 s after start-up is not idle yet.
+   */
+  idleMs: number;
   /** Scenario e: input sizes in bytes, requests per size, chain length and probes of the chain. */
   inputSizes: number[];
   requestsPerSize: number;
@@ -57,6 +62,7 @@ export function planFor(mode: BenchMode): Plan {
         memoryEvents: 20,
         disconnectClients: 5,
         settleMs: 100,
+        idleMs: 0,
         inputSizes: [KB, 64 * KB],
         requestsPerSize: 2,
         chainLinks: 5,
@@ -80,6 +86,7 @@ export function planFor(mode: BenchMode): Plan {
         memoryEvents: 120,
         disconnectClients: 100,
         settleMs: 300,
+        idleMs: 12_000,
         inputSizes: [KB, 10 * KB, 100 * KB, 1024 * KB],
         requestsPerSize: 8,
         chainLinks: 200,
@@ -103,6 +110,7 @@ export function planFor(mode: BenchMode): Plan {
         memoryEvents: 600,
         disconnectClients: 100,
         settleMs: 300,
+        idleMs: 12_000,
         inputSizes: [KB, 10 * KB, 100 * KB, 1024 * KB],
         requestsPerSize: 25,
         chainLinks: 200,

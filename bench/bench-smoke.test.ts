@@ -24,7 +24,7 @@ beforeAll(async () => {
 
 describe('bench --smoke', () => {
   it('reaches every target', () => {
-    const expected = ['direct', 'bare', 'portkey', ...(gatewayBuilt ? ['gateway'] : [])];
+    const expected = ['direct', 'bare', 'bare+store', 'portkey', ...(gatewayBuilt ? ['gateway'] : [])];
     expect(report.meta.unavailable.gateway === undefined).toBe(gatewayBuilt);
     expect(report.meta.unavailable.portkey).toBeUndefined();
     expect(new Set(report.raw.map((r) => r.target))).toEqual(new Set(expected));

@@ -29,8 +29,8 @@ export interface BenchContext {
   rows: MetricRow[];
   /** Kinds of request (target, streaming, path) each target has already been warmed up for. */
   warmed: Set<string>;
-  /** Idle RSS (MB) of each target process right after start-up. */
-  idleRssMb: Partial<Record<TargetName, number>>;
+  /** RSS (MB) of each target process 0.5 s after start-up, and again after `plan.idleMs` more of idling. */
+  idleRssMb: { startUp: Partial<Record<TargetName, number>>; idle: Partial<Record<TargetName, number>> };
 }
 
 export interface Variant {

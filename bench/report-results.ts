@@ -25,7 +25,7 @@ export interface BenchReport {
   raw: RawRecord[];
 }
 
-const COLUMNS: TargetName[] = ['direct', 'bare', 'gateway', 'portkey'];
+const COLUMNS: TargetName[] = ['direct', 'bare', 'bare+store', 'gateway', 'portkey'];
 
 function num(v: number): string {
   if (!Number.isFinite(v)) return '–';

@@ -62,10 +62,17 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    log(`targets: ${targets.list.map((t) => `${t.name} ${t.origin}`).join(', ')}; scratch ${targets.workDir}`);
+    log(`targets: ${[...targets.list, targets.storeFloor].map((t) => `${t.name} ${t.origin}`).join(', ')}; scratch ${targets.workDir}`);
+    const rssOfEach = (): Partial<Record<TargetName, number>> => {
+      const rss: Partial<Record<TargetName, number>> = {};
+      for (const t of targets.list) if (t.pid !== null) rss[t.name] = readRssMb(t.pid);
+      return rss;
+    };
     await sleep(500);
-    const idleRssMb: Partial<Record<TargetName, number>> = {};
-    for (const t of targets.list) if (t.pid !== null) idleRssMb[t.name] = readRssMb(t.pid);
+    const startUp = rssOfEach();
+    if (plan.idleMs > 0) log(`idle RSS: waiting ${plan.idleMs / 1000} s with every target idle`);
+    await sleep(plan.idleMs);
+    const idleRssMb = { startUp, idle: rssOfEach() };
     const ctx: BenchContext = { plan, mode: options.mode, targets, load, log, raw: [], rows: [], warmed: new Set(), idleRssMb };
     const mockCpu0 = readCpuMicros(targets.mock.pid);
     const loadCpu0 = readCpuMicros(load.pid);

@@ -5,7 +5,8 @@ import { makeRow } from './metric-row.js';
 import type { JobSpec } from './make-job.js';
 
 function variants(ctx: BenchContext, spec: JobSpec): Variant[] {
-  return ctx.targets.list.map((target) => ({ key: target.name, target, job: makeJob(target, spec) }));
+  // The storage floor runs here (and in c) only: it differs from bare in non-streaming answers alone.
+  return [...ctx.targets.list, ctx.targets.storeFloor].map((target) => ({ key: target.name, target, job: makeJob(target, spec) }));
 }
 
 export async function scenarioA(ctx: BenchContext): Promise<void> {

@@ -7,7 +7,7 @@ import type { MockShape } from './mock-bodies.js';
 import type { RepoPaths } from './repo-paths.js';
 import { freePort, spawnService, type Service } from './spawn-service.js';
 
-export type TargetName = 'direct' | 'bare' | 'gateway' | 'portkey';
+export type TargetName = 'direct' | 'bare' | 'bare+store' | 'gateway' | 'portkey';
 
 export interface BenchTarget {
   name: TargetName;
@@ -30,6 +30,11 @@ export interface Targets {
   dbFile: string;
   mock: Service;
   list: BenchTarget[];
+  /**
+   * The bare pass-through that also stores every JSON answer durably (bench/bare-passthrough.ts --store): the floor
+   * of durable storage, measured in scenarios a and c only.
+   */
+  storeFloor: BenchTarget;
   /** Why a target is missing from `list`, by name. */
   unavailable: Partial<Record<TargetName, string>>;
   stop: () => Promise<void>;
@@ -131,6 +136,27 @@ export async function startTargets(o: StartOptions): Promise<Targets> {
       env: bareProbe.env,
     });
     services.push(bare);
+    const storePort = await freePort();
+    const storeProbe = probe(o, workDir, 'bare+store');
+    const bareStore = await spawnService({
+      name: 'bare+store',
+      args: [...storeProbe.flags, o.paths.bareScript, '--port', String(storePort), '--upstream', mock.origin, '--store', join(workDir, 'bare-store.db')],
+      port: storePort,
+      readyPath: '/v1/models',
+      logFile: join(workDir, 'bare-store.log'),
+      env: storeProbe.env,
+    });
+    services.push(bareStore);
+    const storeFloor: BenchTarget = {
+      name: 'bare+store',
+      origin: bareStore.origin,
+      pid: bareStore.pid,
+      eventLoopFile: storeProbe.file,
+      headers: {},
+      speaksChat: true,
+      model: (m) => m,
+      route: passThroughRoute,
+    };
     const list: BenchTarget[] = [
       { name: 'direct', origin: mock.origin, pid: null, eventLoopFile: null, headers: { authorization: 'Bearer bench' }, speaksChat: true, model: (m) => m, route: passThroughRoute },
       { name: 'bare', origin: bare.origin, pid: bare.pid, eventLoopFile: bareProbe.file, headers: {}, speaksChat: true, model: (m) => m, route: passThroughRoute },
@@ -174,7 +200,7 @@ export async function startTargets(o: StartOptions): Promise<Targets> {
         o.log(`portkey unavailable: ${unavailable.portkey}`);
       }
     } else unavailable.portkey = 'not requested';
-    return { workDir, dbFile, mock, list, unavailable, stop };
+    return { workDir, dbFile, mock, list, storeFloor, unavailable, stop };
   } catch (error) {
     await stop();
     throw error;
