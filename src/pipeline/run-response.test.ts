@@ -9,7 +9,7 @@ import { testConfig } from '../../test/support/test-gateway.js';
 import { readSseFixture } from '../../test/support/read-sse-fixture.js';
 import { createProviders } from '../providers/create-providers.js';
 import { openDatabase, type OpenedDatabase } from '../store/open-database.js';
-import { createResponseWriter, type ResponseWriter } from '../store/response-writer.js';
+import type { ResponseWriter } from '../store/response-writer.js';
 import { executeResponse, planResponse, type PipelineDeps } from './run-response.js';
 
 let upstream: MockUpstream;
@@ -23,12 +23,11 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'junction-run-'));
   const config = testConfig(upstream.url, dir);
   database = await openDatabase(config.database);
-  writer = createResponseWriter(database.sqlite, { syncFile: database.syncFile });
+  writer = database.writer;
   deps = { config, db: database.db, writer, providers: createProviders(config), logger: pino({ level: 'silent' }) };
 });
 
 afterAll(async () => {
-  await writer.close();
   await Promise.all([...deps.providers.values()].map((p) => p.close()));
   await database.close();
   await upstream.close();

@@ -5,7 +5,6 @@ import { pino, type Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
 import { createProviders } from '../providers/create-providers.js';
 import { openDatabase } from '../store/open-database.js';
-import { createResponseWriter } from '../store/response-writer.js';
 import { createApp } from './create-app.js';
 
 export interface RunningGateway {
@@ -24,7 +23,7 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
     );
   }
   const database = await openDatabase(config.database, (message) => logger.error(message));
-  const writer = createResponseWriter(database.sqlite, { syncFile: database.syncFile });
+  const { writer } = database;
   const providers = createProviders(config);
   const app = createApp({ config, db: database.db, writer, providers, logger });
 
@@ -43,8 +42,8 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
     port,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await writer.close();
       await Promise.all([...providers.values()].map((p) => p.close()));
+      // Flushes the writer first.
       await database.close();
     },
   };

@@ -5,6 +5,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { migrationProvider } from '../../migrations/index.js';
 import { cacheStatements } from './cache-statements.js';
+import { createResponseWriter, type ResponseWriter } from './response-writer.js';
 import type { Database } from './schema.js';
 import { startCheckpointer, type Checkpointer } from './start-checkpointer.js';
 
@@ -15,6 +16,9 @@ export interface OpenedDatabase {
   sqlite: SQLite.Database;
   /** The file the writer fsyncs after each commit, when `synchronous` is `full` and the database is a file. */
   syncFile: string | undefined;
+  /** The writer of finished responses on this connection; the checkpointer holds its commits when it catches up. */
+  writer: ResponseWriter;
+  /** Flushes the writer, then closes. */
   close(): Promise<void>;
 }
 
@@ -40,26 +44,34 @@ export async function openDatabase({ url, synchronous }: DatabaseOptions, onErro
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  let checkpointer: Checkpointer | undefined;
-  if (path !== ':memory:') {
-    // Commits only append to the WAL; the checkpointer thread folds it into the database file.
-    sqlite.pragma('wal_autocheckpoint = 0');
-    checkpointer = startCheckpointer(path, (message) => onError(`WAL checkpoint failed: ${message}`));
-  }
+  // A WAL that a burst grew is cut back to this size when it starts over.
+  sqlite.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+  // Commits only append to the WAL; the checkpointer thread folds it into the database file while writes come.
+  if (path !== ':memory:') sqlite.pragma('wal_autocheckpoint = 0');
 
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cacheStatements(sqlite) }) });
   const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
-    await checkpointer?.stop();
     await db.destroy();
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${(error as Error | undefined)?.message ?? 'unknown error'}`);
+  }
+  const syncFile = synchronous === 'full' && path !== ':memory:' ? `${path}-wal` : undefined;
+  const writer = createResponseWriter(sqlite, { syncFile });
+  let checkpointer: Checkpointer | undefined;
+  if (path !== ':memory:') {
+    // Start-up (the migrations, or the last run's tail) leaves nothing in the WAL: no checkpointer thread
+    // runs until the first write.
+    sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    checkpointer = startCheckpointer(path, (message) => onError(`WAL checkpoint failed: ${message}`), { pauseWrites: () => writer.pause() });
   }
   return {
     db,
     sqlite,
-    syncFile: synchronous === 'full' && path !== ':memory:' ? `${path}-wal` : undefined,
+    syncFile,
+    writer,
     async close() {
+      await writer.close();
       await db.destroy();
       await checkpointer?.stop();
     },

@@ -84,6 +84,21 @@ describe('createResponseWriter', () => {
     await writer.close();
   });
 
+  it('holds its commits while paused (the checkpointer catching up), and commits them once released', async () => {
+    const database = await fileDatabase();
+    const { writer } = database;
+    const count = () => (database.sqlite.prepare('SELECT count(*) AS n FROM responses').get() as { n: number }).n;
+    const release = writer.pause();
+    let acknowledged = false;
+    const written = writer.write(record('resp_held')).then(() => (acknowledged = true));
+    for (let turn = 0; turn < 5; turn++) await new Promise((r) => setImmediate(r));
+    expect(count()).toBe(0);
+    expect(acknowledged).toBe(false);
+    release();
+    await written;
+    expect(count()).toBe(1);
+  });
+
   it('acknowledges a write only after the file sync, and fails it when the sync fails', async () => {
     const database = await fileDatabase();
     const writer = createResponseWriter(database.sqlite, { syncFile: join(database.path, 'no-such-dir', 'wal') });

@@ -22,6 +22,11 @@ export interface ResponseWriter {
   flush(): Promise<void>;
   /** Flushes, then releases the file it syncs. */
   close(): Promise<void>;
+  /**
+   * Holds back every commit until the returned function is called (a commit never runs while this is called:
+   * commits are synchronous on this thread). The checkpointer uses it to catch up with the WAL's end.
+   */
+  pause(): () => void;
 }
 
 export interface WriterOptions {
@@ -97,6 +102,12 @@ export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile 
   };
 
   const sync = syncFile === undefined ? undefined : fileSyncer(syncFile);
+  /** While set, commits wait for it (see pause()). */
+  let held: Promise<void> | undefined;
+  const commitWhenOpen = async (group: Serialized[], committed: Pending[]) => {
+    while (held) await held;
+    commit(group, committed);
+  };
   let queue: Pending[] = [];
   /** The cycle in flight (commit, then fsync). Writes that arrive meanwhile wait and share the next one. */
   let running: Promise<void> | undefined;
@@ -118,7 +129,7 @@ export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile 
           continue;
         }
         if (group.length > 0 && size + record.size > COMMIT_CHARS) {
-          commit(group, committed);
+          await commitWhenOpen(group, committed);
           group = [];
           size = 0;
           await new Promise((resolve) => setImmediate(resolve));
@@ -126,7 +137,7 @@ export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile 
         group.push(record);
         size += record.size;
       }
-      if (group.length > 0) commit(group, committed);
+      if (group.length > 0) await commitWhenOpen(group, committed);
       try {
         if (sync && committed.length > 0) await sync();
         for (const entry of committed) entry.resolve();
@@ -153,6 +164,17 @@ export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile 
     async close() {
       await flush();
       await sync?.close();
+    },
+    pause() {
+      let release = () => undefined as void;
+      const gate = new Promise<void>((resolve) => {
+        release = () => {
+          if (held === gate) held = undefined;
+          resolve();
+        };
+      });
+      held = gate;
+      return release;
     },
   };
 }
