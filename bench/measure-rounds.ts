@@ -30,7 +30,7 @@ export interface BenchContext {
   /** Kinds of request (target, streaming, path) each target has already been warmed up for. */
   warmed: Set<string>;
   /** RSS (MB) of each target process 0.5 s after start-up, and again after `plan.idleMs` more of idling. */
-  idleRssMb: { startUp: Partial<Record<TargetName, number>>; idle: Partial<Record<TargetName, number>> };
+  rssAtRestMb: { startUp: Partial<Record<TargetName, number>>; idle: Partial<Record<TargetName, number>> };
 }
 
 export interface Variant {

@@ -72,8 +72,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const startUp = rssOfEach();
     if (plan.idleMs > 0) log(`idle RSS: waiting ${plan.idleMs / 1000} s with every target idle`);
     await sleep(plan.idleMs);
-    const idleRssMb = { startUp, idle: rssOfEach() };
-    const ctx: BenchContext = { plan, mode: options.mode, targets, load, log, raw: [], rows: [], warmed: new Set(), idleRssMb };
+    const rssAtRestMb = { startUp, idle: rssOfEach() };
+    const ctx: BenchContext = { plan, mode: options.mode, targets, load, log, raw: [], rows: [], warmed: new Set(), rssAtRestMb };
     const mockCpu0 = readCpuMicros(targets.mock.pid);
     const loadCpu0 = readCpuMicros(load.pid);
     for (const name of options.scenarios ?? (['a', 'b', 'c', 'd', 'e'] as ScenarioName[])) await SCENARIOS[name](ctx);

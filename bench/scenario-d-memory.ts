@@ -97,10 +97,10 @@ export async function scenarioD(ctx: BenchContext): Promise<void> {
   const single = (rss: Partial<Record<TargetName, number>>): Partial<Record<TargetName, number[]>> =>
     Object.fromEntries(Object.entries(rss).map(([name, mb]) => [name, [mb]]));
   ctx.rows.push(
-    makeRow({ scenario: s, metric: 'RSS 0.5 s after start-up', unit: 'MB' }, single(ctx.idleRssMb.startUp)),
+    makeRow({ scenario: s, metric: 'RSS 0.5 s after start-up', unit: 'MB' }, single(ctx.rssAtRestMb.startUp)),
     makeRow(
       { scenario: s, metric: `idle RSS (after ${ctx.plan.idleMs / 1000} s idle)`, unit: 'MB', budget: '≤ 80', check: (g) => g.median <= 80, note: 'V8 shrinks the heap start-up grew about 8 s after start' },
-      single(ctx.idleRssMb.idle),
+      single(ctx.rssAtRestMb.idle),
     ),
   );
 

@@ -166,15 +166,13 @@ export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile 
       await sync?.close();
     },
     pause() {
-      let release = () => undefined as void;
-      const gate = new Promise<void>((resolve) => {
-        release = () => {
-          if (held === gate) held = undefined;
-          resolve();
-        };
-      });
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
       held = gate;
-      return release;
+      return () => {
+        if (held === gate) held = undefined;
+        open();
+      };
     },
   };
 }

@@ -108,11 +108,11 @@ describe('startCheckpointer', () => {
       catchUpFrames: 10,
       pauseWrites: () => {
         pauses += 1;
-        let release = () => undefined as void;
-        held = new Promise<void>((resolve) => (release = resolve));
+        let open!: () => void;
+        held = new Promise<void>((resolve) => (open = resolve));
         return () => {
           held = undefined;
-          release();
+          open();
         };
       },
     });
