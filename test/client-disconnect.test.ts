@@ -54,6 +54,29 @@ describe('a client that disconnects mid-stream', () => {
   });
 });
 
+describe('a client that disconnects while upstream is silent', () => {
+  it('aborts the upstream request at once, without waiting for upstream to speak again', async () => {
+    // The first 4 KB (response.created and more) at once, then nothing for 3 s: the gateway has nothing to
+    // write, so only the client's hang-up itself can tell it to stop.
+    env.upstream.reply('/v1/responses', { body: readFileSync(fixturePath('openai/text-with-conversation.sse')), contentType: 'text/event-stream', chunkSize: 4096, delayMs: 3_000 });
+    const abort = new AbortController();
+    const res = await fetch(`${env.gateway.url}/v1/responses`, {
+      method: 'POST',
+      headers: authHeaders(),
+      body: JSON.stringify({ model: 'gpt-4o', input: 'hi', stream: true }),
+      signal: abort.signal,
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    expect(env.upstream.activeRequests()).toBe(1);
+
+    abort.abort();
+    // Well inside the 3 s upstream pause.
+    await until(() => env.upstream.activeRequests() === 0, 'the upstream request to close');
+    expect(env.upstream.received.at(-1)!.replySent).toBe(false);
+  });
+});
+
 describe('a non-streaming client that hangs up while waiting', () => {
   it('makes the gateway abort its upstream request, and nothing is stored', async () => {
     const countResponses = () => {

@@ -35,7 +35,11 @@ export function responsesRoutes(deps: PipelineDeps): Hono<Env> {
     // The first batch decides between an HTTP error (thrown here, before any byte) and a stream.
     const first = await run.next();
     const res = c.env.outgoing;
-    res.once('close', () => abort.abort());
+    // A client that leaves mid-stream stops the upstream call; a stream that ended needs no abort (an abort
+    // builds a DOMException with its stack, once per stream, for nothing).
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
     void pump(new SseWriter(res), first.done ? undefined : first.value, run);
     return RESPONSE_ALREADY_SENT;
   });
