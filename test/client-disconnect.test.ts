@@ -18,18 +18,24 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** Queues a recorded stream, paced as given, and opens a streaming request to it that the test can abort. */
+async function openPacedStream(pace: { chunkSize: number; delayMs: number }): Promise<{ res: Response; abort: AbortController }> {
+  env.upstream.reply('/v1/responses', { body: readFileSync(fixturePath('openai/text-with-conversation.sse')), contentType: 'text/event-stream', ...pace });
+  const abort = new AbortController();
+  const res = await fetch(`${env.gateway.url}/v1/responses`, {
+    method: 'POST',
+    headers: authHeaders(),
+    body: JSON.stringify({ model: 'gpt-4o', input: 'hi', stream: true }),
+    signal: abort.signal,
+  });
+  expect(res.status).toBe(200);
+  return { res, abort };
+}
+
 describe('a client that disconnects mid-stream', () => {
   it('makes the gateway abort its upstream request, and nothing is stored', async () => {
     // A real recording, paced slowly: 64 bytes every 50 ms (about 4 s, longer than the wait below).
-    env.upstream.reply('/v1/responses', { body: readFileSync(fixturePath('openai/text-with-conversation.sse')), contentType: 'text/event-stream', chunkSize: 64, delayMs: 50 });
-    const abort = new AbortController();
-    const res = await fetch(`${env.gateway.url}/v1/responses`, {
-      method: 'POST',
-      headers: authHeaders(),
-      body: JSON.stringify({ model: 'gpt-4o', input: 'hi', stream: true }),
-      signal: abort.signal,
-    });
-    expect(res.status).toBe(200);
+    const { res, abort } = await openPacedStream({ chunkSize: 64, delayMs: 50 });
 
     let responseId: string | undefined;
     const parser = createParser({
@@ -58,14 +64,7 @@ describe('a client that disconnects while upstream is silent', () => {
   it('aborts the upstream request at once, without waiting for upstream to speak again', async () => {
     // The first 4 KB (response.created and more) at once, then nothing for 3 s: the gateway has nothing to
     // write, so only the client's hang-up itself can tell it to stop.
-    env.upstream.reply('/v1/responses', { body: readFileSync(fixturePath('openai/text-with-conversation.sse')), contentType: 'text/event-stream', chunkSize: 4096, delayMs: 3_000 });
-    const abort = new AbortController();
-    const res = await fetch(`${env.gateway.url}/v1/responses`, {
-      method: 'POST',
-      headers: authHeaders(),
-      body: JSON.stringify({ model: 'gpt-4o', input: 'hi', stream: true }),
-      signal: abort.signal,
-    });
+    const { res, abort } = await openPacedStream({ chunkSize: 4096, delayMs: 3_000 });
     const reader = res.body!.getReader();
     await reader.read();
     expect(env.upstream.activeRequests()).toBe(1);
