@@ -68,8 +68,7 @@ export async function completeResponse(deps: PipelineDeps, plan: ResponsePlan, a
     // An upstream that streamed although asked not to: its events are folded like any stream's.
     if ('events' in answer) return await fold(executeResponse(deps, plan, abort, answer));
     const warnings = logWarnings(deps, plan, answer.warnings);
-    const overrides = overridesOf(plan);
-    const skeleton = responseSkeleton(plan.body, { createdAt: now(), model: plan.route.upstreamModel, overrides });
+    const { skeleton, overrides } = startingPoint(plan, now);
     const response = completedSnapshot(skeleton, answer.response, overrides, now());
     if (response.status === 'failed') throw preOutputError(response.error);
     if (plan.store) {
@@ -99,12 +98,7 @@ export async function* executeResponse(
   const now = deps.now ?? unixNow;
   const signal = abort.signal;
 
-  const overrides = overridesOf(plan);
-  const sequencer = new Sequencer({
-    skeleton: responseSkeleton(plan.body, { createdAt: now(), model: plan.route.upstreamModel, overrides }),
-    overrides,
-    now,
-  });
+  const sequencer = new Sequencer({ ...startingPoint(plan, now), now });
 
   let run: UpstreamRun | undefined;
   let iterator: AsyncIterator<ResponsesEvent[]> | undefined;
@@ -179,9 +173,10 @@ async function fold(run: AsyncGenerator<ResponsesEvent[], ResponseObject>): Prom
   return step.value;
 }
 
-/** Fields the gateway owns whatever upstream says. */
-function overridesOf(plan: ResponsePlan): SnapshotOverrides {
-  return { id: plan.id, previous_response_id: plan.body.previous_response_id ?? null, store: plan.store, background: false };
+/** The response as the gateway knows it before upstream answers, and the fields it owns whatever upstream says. */
+function startingPoint(plan: ResponsePlan, now: () => number): { skeleton: ResponseObject; overrides: SnapshotOverrides } {
+  const overrides = { id: plan.id, previous_response_id: plan.body.previous_response_id ?? null, store: plan.store, background: false };
+  return { skeleton: responseSkeleton(plan.body, { createdAt: now(), model: plan.route.upstreamModel, overrides }), overrides };
 }
 
 function upstreamCall(deps: PipelineDeps, plan: ResponsePlan, signal: AbortSignal): UpstreamCall {
@@ -225,7 +220,6 @@ async function persist(deps: PipelineDeps, plan: ResponsePlan, { response, upstr
       : undefined,
   });
 }
-
 
 function failureOf(err: unknown): StreamFailure {
   if (err instanceof GatewayError) return { code: err.code ?? 'server_error', message: err.message };

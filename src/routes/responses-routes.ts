@@ -22,25 +22,18 @@ export function responsesRoutes(deps: PipelineDeps): Hono<Env> {
     const body = await readJsonBody(c.env.incoming, deps.config.server.body_limit_mb);
     const plan = await planResponse(deps, c.get('owner'), body);
     const abort = new AbortController();
-
-    if (!plan.stream) {
-      const outgoing = c.env.outgoing;
-      outgoing.once('close', () => {
-        if (!outgoing.writableFinished) abort.abort();
-      });
-      return c.json(await completeResponse(deps, plan, abort));
-    }
+    const outgoing = c.env.outgoing;
+    // A client that leaves before the end stops the upstream call. An answer that was sent whole needs no
+    // abort (an abort builds a DOMException with its stack, for nothing).
+    outgoing.once('close', () => {
+      if (!outgoing.writableFinished) abort.abort();
+    });
+    if (!plan.stream) return c.json(await completeResponse(deps, plan, abort));
 
     const run = executeResponse(deps, plan, abort);
     // The first batch decides between an HTTP error (thrown here, before any byte) and a stream.
     const first = await run.next();
-    const res = c.env.outgoing;
-    // A client that leaves mid-stream stops the upstream call; a stream that ended needs no abort (an abort
-    // builds a DOMException with its stack, once per stream, for nothing).
-    res.once('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
-    void pump(new SseWriter(res), first.done ? undefined : first.value, run);
+    void pump(new SseWriter(outgoing), first.done ? undefined : first.value, run);
     return RESPONSE_ALREADY_SENT;
   });
 
