@@ -87,16 +87,19 @@ export function mergeSnapshot(
       const value = upstream[key];
       // The gateway owns ids, output and state references; upstream's echo of them says nothing about ours.
       if (key === 'id' || key === 'output' || key === 'conversation' || value === undefined) continue;
+      // OpenAI echoes `user: null` and `usage: null`, which its own spec types as non-nullable (and
+      // optional): absent says the same thing and conforms. Skipped rather than deleted after: a deleted
+      // key turns the object into a slow dictionary for every later read and JSON.stringify.
+      if (value === null && (key === 'user' || key === 'usage')) {
+        if (key in merged) delete merged[key];
+        continue;
+      }
       merged[key] = value;
     }
   }
   Object.assign(merged, overrides);
   merged.output = output;
   merged.object = 'response';
-  // OpenAI echoes `user: null` and `usage: null`, which its own spec types as non-nullable (and optional):
-  // absent says the same thing and conforms.
-  if (merged.user === null) delete merged.user;
-  if (merged.usage === null) delete merged.usage;
   if (merged.usage) merged.usage = normalizeUsage(merged.usage);
   return merged;
 }
