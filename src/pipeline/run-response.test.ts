@@ -8,6 +8,7 @@ import { fixtureReply, startMockUpstream, type MockUpstream } from '../../test/s
 import { testConfig } from '../../test/support/test-gateway.js';
 import { readSseFixture } from '../../test/support/read-sse-fixture.js';
 import { createProviders } from '../providers/create-providers.js';
+import { UpstreamAbort } from '../providers/upstream-abort.js';
 import { openDatabase, type OpenedDatabase } from '../store/open-database.js';
 import type { ResponseWriter } from '../store/response-writer.js';
 import { executeResponse, planResponse, type PipelineDeps } from './run-response.js';
@@ -41,7 +42,7 @@ describe('executeResponse', () => {
     upstream.reply('/v1/responses', fixtureReply(fixture));
     const plan = await planResponse(deps, 'alice', { model: 'gpt-4o', input: 'hi', stream: true });
     const batches: string[][] = [];
-    const run = executeResponse(deps, plan, new AbortController());
+    const run = executeResponse(deps, plan, new UpstreamAbort());
     for (let step = await run.next(); !step.done; step = await run.next()) batches.push(step.value.map((e) => e.type));
 
     const recorded = readSseFixture(fixture).map((e) => (JSON.parse(e.data) as { type: string }).type);

@@ -7,7 +7,8 @@ import { Sequencer, type StreamFailure } from '../../transformers/sequencer.js';
 import type { Config } from '../config/config-schema.js';
 import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
 import type { Provider, UpstreamCall, UpstreamRun } from '../providers/provider.js';
-import type { ResponseWriter } from '../store/response-writer.js';
+import type { UpstreamAbort } from '../providers/upstream-abort.js';
+import { serializeRecord, storedResponseJson, type ResponseWriter, type StoredRecord } from '../store/response-writer.js';
 import type { Database } from '../store/schema.js';
 import { newItemId, newResponseId } from './ids.js';
 import { parseCreateResponse, type CreateResponseBody } from './request-schema.js';
@@ -56,26 +57,25 @@ export async function planResponse(deps: PipelineDeps, owner: string, rawBody: u
 }
 
 /**
- * Runs a plan for a non-streaming client and returns the final response, stored when asked. Fails with a
- * GatewayError (an HTTP error for the client) when the run fails, and then stores nothing. Providers that
- * can answer in one body do; the others are streamed and folded.
+ * Runs a plan for a non-streaming client and returns the final response as JSON text, stored when asked
+ * (a stored response is sent as the JSON it was stored as, not serialised twice). Fails with a GatewayError
+ * (an HTTP error for the client) when the run fails, and then stores nothing. Providers that can answer in
+ * one body do; the others are streamed and folded.
  */
-export async function completeResponse(deps: PipelineDeps, plan: ResponsePlan, abort: AbortController): Promise<ResponseObject> {
-  if (!plan.provider.complete) return fold(executeResponse(deps, plan, abort));
+export async function completeResponse(deps: PipelineDeps, plan: ResponsePlan, abort: UpstreamAbort): Promise<string> {
+  if (!plan.provider.complete) return JSON.stringify(await fold(executeResponse(deps, plan, abort)));
   const now = deps.now ?? unixNow;
   try {
-    const answer = await plan.provider.complete(upstreamCall(deps, plan, abort.signal));
+    const answer = await plan.provider.complete(upstreamCall(deps, plan, abort));
     // An upstream that streamed although asked not to: its events are folded like any stream's.
-    if ('events' in answer) return await fold(executeResponse(deps, plan, abort, answer));
+    if ('events' in answer) return JSON.stringify(await fold(executeResponse(deps, plan, abort, answer)));
     const warnings = logWarnings(deps, plan, answer.warnings);
     const { skeleton, overrides } = startingPoint(plan, now);
     const response = completedSnapshot(skeleton, answer.response, overrides, now());
     if (response.status === 'failed') throw preOutputError(response.error);
-    if (plan.store) {
-      const upstreamId = typeof answer.response.id === 'string' ? answer.response.id : null;
-      await persist(deps, plan, { response, upstreamId, exchange: answer.exchange, warnings });
-    }
-    return response;
+    if (!plan.store) return JSON.stringify(response);
+    const upstreamId = typeof answer.response.id === 'string' ? answer.response.id : null;
+    return storedResponseJson(await persist(deps, plan, { response, upstreamId, exchange: answer.exchange, warnings }));
   } catch (err) {
     abort.abort();
     throw err;
@@ -91,12 +91,11 @@ export async function* executeResponse(
   deps: PipelineDeps,
   plan: ResponsePlan,
   /** Aborted by the caller when the client goes away; the run aborts it too when it stops early. */
-  abort: AbortController,
+  abort: UpstreamAbort,
   /** An upstream run already open (a stream that answered a non-streaming call); opened here otherwise. */
   opened?: UpstreamRun,
 ): AsyncGenerator<ResponsesEvent[], ResponseObject> {
   const now = deps.now ?? unixNow;
-  const signal = abort.signal;
 
   const sequencer = new Sequencer({ ...startingPoint(plan, now), now });
 
@@ -104,7 +103,7 @@ export async function* executeResponse(
   let iterator: AsyncIterator<ResponsesEvent[]> | undefined;
   let finished = false;
   try {
-    run = opened ?? (await plan.provider.open(upstreamCall(deps, plan, signal)));
+    run = opened ?? (await plan.provider.open(upstreamCall(deps, plan, abort)));
     const warnings = logWarnings(deps, plan, run.warnings);
 
     // Lifecycle events are held back until the first output: a failure before it is an HTTP error.
@@ -134,7 +133,7 @@ export async function* executeResponse(
           unread = events.slice(k);
         } else emitted = sequencer.pushAll(events);
       } catch (err) {
-        if (signal.aborted) throw err;
+        if (abort.aborted) throw err;
         if (held && err instanceof GatewayError) throw err;
         emitted = sequencer.fail(failureOf(err));
       }
@@ -179,7 +178,7 @@ function startingPoint(plan: ResponsePlan, now: () => number): { skeleton: Respo
   return { skeleton: responseSkeleton(plan.body, { createdAt: now(), model: plan.route.upstreamModel, overrides }), overrides };
 }
 
-function upstreamCall(deps: PipelineDeps, plan: ResponsePlan, signal: AbortSignal): UpstreamCall {
+function upstreamCall(deps: PipelineDeps, plan: ResponsePlan, abort: UpstreamAbort): UpstreamCall {
   return {
     request: plan.body,
     upstreamModel: plan.route.upstreamModel,
@@ -188,7 +187,7 @@ function upstreamCall(deps: PipelineDeps, plan: ResponsePlan, signal: AbortSigna
     reasoningModel: plan.route.reasoning,
     maxOutputTokensCeiling: deps.config.limits.max_output_tokens,
     newItemId,
-    signal,
+    signal: abort,
     captureExchange: plan.store && deps.config.debug.upstream_exchanges,
   };
 }
@@ -207,8 +206,9 @@ interface Outcome {
   warnings: ConversionWarning[];
 }
 
-async function persist(deps: PipelineDeps, plan: ResponsePlan, { response, upstreamId, exchange, warnings }: Outcome) {
-  await deps.writer.write({
+/** Stores a finished response durably; resolves with what was stored once it is on disk. */
+async function persist(deps: PipelineDeps, plan: ResponsePlan, { response, upstreamId, exchange, warnings }: Outcome): Promise<StoredRecord> {
+  const stored = serializeRecord({
     owner: plan.owner,
     provider: plan.provider.name,
     upstreamId,
@@ -219,6 +219,8 @@ async function persist(deps: PipelineDeps, plan: ResponsePlan, { response, upstr
       ? { url: exchange.url, status: exchange.status, requestBody: exchange.requestBody, responseBody: exchange.responseBody(), warnings }
       : undefined,
   });
+  await deps.writer.write(stored);
+  return stored;
 }
 
 function failureOf(err: unknown): StreamFailure {
@@ -242,7 +244,7 @@ function preOutputError(failure: { code: string; message: string } | null): Gate
 }
 
 /** After the terminal event upstream usually has nothing left: read it out so the socket is reused, within bounds. */
-function drainThenClose(iterator: AsyncIterator<ResponsesEvent[]>, abort: AbortController): void {
+function drainThenClose(iterator: AsyncIterator<ResponsesEvent[]>, abort: UpstreamAbort): void {
   const timer = setTimeout(() => abort.abort(), 1_000);
   timer.unref();
   void (async () => {

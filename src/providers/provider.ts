@@ -1,6 +1,7 @@
 // What every provider adapter offers the pipeline: open one upstream run and yield Responses events.
 import type { ConversionWarning, JsonObject, ResponseItem, ResponsesEvent } from '../../transformers/responses-types.js';
 import type { ProviderConfig } from '../config/config-schema.js';
+import type { UpstreamAbort } from './upstream-abort.js';
 
 export interface UpstreamCall {
   /** The client's request body (validated), with everything the gateway does not read kept. */
@@ -14,7 +15,7 @@ export interface UpstreamCall {
   maxOutputTokensCeiling: number;
   /** Mints item ids for converters that must invent them. */
   newItemId: (prefix: 'msg' | 'rs' | 'fc') => string;
-  signal: AbortSignal;
+  signal: UpstreamAbort;
   captureExchange: boolean;
 }
 

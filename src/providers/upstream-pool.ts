@@ -5,6 +5,7 @@ import type { ProviderConfig } from '../config/config-schema.js';
 import { unresolvedVariables } from '../config/expand-env.js';
 import type { UpstreamRun } from './provider.js';
 import type { SseCapture } from './read-sse.js';
+import type { UpstreamAbort } from './upstream-abort.js';
 
 export interface UpstreamTarget {
   pool: Pool;
@@ -56,7 +57,7 @@ export async function postJson(
   path: string,
   headers: Record<string, string>,
   body: string,
-  signal: AbortSignal,
+  signal: UpstreamAbort,
   accept = 'text/event-stream',
 ): Promise<UpstreamResponse> {
   try {
@@ -127,7 +128,7 @@ export async function openUpstream(
   target: UpstreamTarget,
   path: string,
   body: unknown,
-  options: { signal: AbortSignal; captureExchange: boolean; accept?: string },
+  options: { signal: UpstreamAbort; captureExchange: boolean; accept?: string },
   /** What the stored exchange shows instead of `body` (the body without its resolved history). */
   loggedBody?: () => unknown,
 ): Promise<OpenedUpstream> {

@@ -4,6 +4,7 @@ import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { invalidRequest, notFound } from '../errors/gateway-error.js';
 import { completeResponse, executeResponse, planResponse, type PipelineDeps } from '../pipeline/run-response.js';
+import { UpstreamAbort } from '../providers/upstream-abort.js';
 import { deleteResponse, getResponse, listInputItems } from '../store/responses-repository.js';
 import type { ResponsesEvent } from '../../transformers/responses-types.js';
 import type { AuthVariables } from '../server/authenticate.js';
@@ -13,6 +14,8 @@ import { listBody, parseListQuery, toListedItem } from './list-params.js';
 
 type Env = { Bindings: HttpBindings; Variables: AuthVariables };
 
+const JSON_CONTENT = { 'content-type': 'application/json' };
+
 const responseNotFound = (id: string) => notFound(`No response found with id '${id}'.`, 'response_not_found', 'response_id');
 
 export function responsesRoutes(deps: PipelineDeps): Hono<Env> {
@@ -21,14 +24,13 @@ export function responsesRoutes(deps: PipelineDeps): Hono<Env> {
   app.post('/', async (c) => {
     const body = await readJsonBody(c.env.incoming, deps.config.server.body_limit_mb);
     const plan = await planResponse(deps, c.get('owner'), body);
-    const abort = new AbortController();
+    const abort = new UpstreamAbort();
     const outgoing = c.env.outgoing;
-    // A client that leaves before the end stops the upstream call. An answer that was sent whole needs no
-    // abort (an abort builds a DOMException with its stack, for nothing).
+    // A client that leaves before the end stops the upstream call; one that got its whole answer stops nothing.
     outgoing.once('close', () => {
       if (!outgoing.writableFinished) abort.abort();
     });
-    if (!plan.stream) return c.json(await completeResponse(deps, plan, abort));
+    if (!plan.stream) return c.body(await completeResponse(deps, plan, abort), 200, JSON_CONTENT);
 
     const run = executeResponse(deps, plan, abort);
     // The first batch decides between an HTTP error (thrown here, before any byte) and a stream.

@@ -6,7 +6,7 @@ import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResponseObject } from '../../transformers/responses-types.js';
 import { openDatabase, type OpenedDatabase } from './open-database.js';
-import { createResponseWriter, type ResponseRecord } from './response-writer.js';
+import { createResponseWriter, serializeRecord, type StoredRecord } from './response-writer.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -24,7 +24,7 @@ async function fileDatabase(): Promise<OpenedDatabase & { path: string }> {
   return { ...opened, path };
 }
 
-function record(id: string, owner = 'alice'): ResponseRecord {
+function record(id: string, owner = 'alice', responseBody = 'data: {}\n\n'): StoredRecord {
   const response = {
     id,
     object: 'response',
@@ -33,15 +33,15 @@ function record(id: string, owner = 'alice'): ResponseRecord {
     model: 'gpt-test',
     output: [{ id: `msg_${id}`, type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'hi', annotations: [] }] }],
   } as unknown as ResponseObject;
-  return {
+  return serializeRecord({
     owner,
     provider: 'openai',
     upstreamId: `up_${id}`,
     previousResponseId: null,
     response,
     input: [{ id: `in_${id}`, item: { type: 'message', role: 'user', content: 'hello' } }],
-    exchange: { url: 'http://upstream/v1/responses', status: 200, requestBody: '{"model":"gpt-test"}', responseBody: 'data: {}\n\n', warnings: [] },
-  };
+    exchange: { url: 'http://upstream/v1/responses', status: 200, requestBody: '{"model":"gpt-test"}', responseBody, warnings: [] },
+  });
 }
 
 describe('createResponseWriter', () => {
@@ -111,11 +111,7 @@ describe('createResponseWriter with large records', () => {
   it('cuts a batch of large records into several transactions, with the event loop served between them', async () => {
     const database = await fileDatabase();
     const writer = createResponseWriter(database.sqlite, { syncFile: database.syncFile });
-    const big = (id: string) => {
-      const r = record(id);
-      r.exchange!.responseBody = 'x'.repeat(300 * 1024);
-      return r;
-    };
+    const big = (id: string) => record(id, 'alice', 'x'.repeat(300 * 1024));
     const order: string[] = [];
     const writes = ['resp_big_1', 'resp_big_2', 'resp_big_3'].map((id) => writer.write(big(id)).then(() => order.push(id)));
     // Counts the commits: each one bumps the database's data_version as seen from another connection.

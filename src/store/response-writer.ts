@@ -15,9 +15,25 @@ export interface ResponseRecord {
   exchange?: { url: string; status: number; requestBody: string; responseBody: string | Uint8Array; warnings: ConversionWarning[] };
 }
 
+/**
+ * A record as its statements' parameters, serialised once: the writer commits these, and a stored response
+ * is sent to its client from the same JSON (`storedResponseJson`).
+ */
+export interface StoredRecord {
+  responseRow: unknown[];
+  /** The response's JSON without `output` (it is stored as items). */
+  responseJson: string;
+  itemRows: unknown[][];
+  /** The JSON of each output item, in order. */
+  outputJson: string[];
+  exchangeRow: unknown[] | undefined;
+  /** Characters written, to cut large batches into several transactions. */
+  size: number;
+}
+
 export interface ResponseWriter {
   /** Resolves once the record is committed and on disk: callers acknowledge the client only after that. */
-  write(record: ResponseRecord): Promise<void>;
+  write(record: StoredRecord): Promise<void>;
   /** Waits for everything queued so far. */
   flush(): Promise<void>;
   /** Flushes, then releases the file it syncs. */
@@ -40,18 +56,9 @@ export interface WriterOptions {
 }
 
 interface Pending {
-  record: ResponseRecord;
+  record: StoredRecord;
   resolve: () => void;
   reject: (err: unknown) => void;
-}
-
-/** A record as the statements' parameters, serialised before its transaction, with its size in characters. */
-interface Serialized {
-  entry: Pending;
-  response: unknown[];
-  items: unknown[][];
-  exchange: unknown[] | undefined;
-  size: number;
 }
 
 /**
@@ -79,11 +86,11 @@ export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile 
     `INSERT INTO upstream_exchanges (response_id, owner, provider, url, status, request_body, response_body, warnings_json, created_at)
      VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TEXT), ?, ?)`,
   );
-  const commitGroup = sqlite.transaction((group: Serialized[]) => {
-    for (const record of group) {
-      insertResponse.run(record.response);
-      for (const item of record.items) insertItem.run(item);
-      if (record.exchange) insertExchange.run(record.exchange);
+  const commitGroup = sqlite.transaction((group: Pending[]) => {
+    for (const { record } of group) {
+      insertResponse.run(record.responseRow);
+      for (const item of record.itemRows) insertItem.run(item);
+      if (record.exchangeRow) insertExchange.run(record.exchangeRow);
     }
   });
 
@@ -91,12 +98,12 @@ export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile 
    * Commits a group. A record that cannot be written (say, a constraint) must not fail the others it was
    * grouped with: the group rolls back whole, and its records are tried again one by one.
    */
-  const commit = (group: Serialized[], committed: Pending[]) => {
+  const commit = (group: Pending[], committed: Pending[]) => {
     try {
       commitGroup(group);
-      for (const record of group) committed.push(record.entry);
+      committed.push(...group);
     } catch (err) {
-      if (group.length === 1) group[0]!.entry.reject(err);
+      if (group.length === 1) group[0]!.reject(err);
       else for (const record of group) commit([record], committed);
     }
   };
@@ -104,7 +111,7 @@ export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile 
   const sync = syncFile === undefined ? undefined : fileSyncer(syncFile);
   /** While set, commits wait for it (see pause()). */
   let held: Promise<void> | undefined;
-  const commitWhenOpen = async (group: Serialized[], committed: Pending[]) => {
+  const commitWhenOpen = async (group: Pending[], committed: Pending[]) => {
     while (held) await held;
     commit(group, committed);
   };
@@ -118,24 +125,17 @@ export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile 
       const batch = queue;
       queue = [];
       const committed: Pending[] = [];
-      let group: Serialized[] = [];
+      let group: Pending[] = [];
       let size = 0;
       for (const entry of batch) {
-        let record: Serialized;
-        try {
-          record = serialize(entry);
-        } catch (err) {
-          entry.reject(err);
-          continue;
-        }
-        if (group.length > 0 && size + record.size > COMMIT_CHARS) {
+        if (group.length > 0 && size + entry.record.size > COMMIT_CHARS) {
           await commitWhenOpen(group, committed);
           group = [];
           size = 0;
           await new Promise((resolve) => setImmediate(resolve));
         }
-        group.push(record);
-        size += record.size;
+        group.push(entry);
+        size += entry.record.size;
       }
       if (group.length > 0) await commitWhenOpen(group, committed);
       try {
@@ -199,22 +199,22 @@ function fileSyncer(path: string): { (): Promise<void>; close(): Promise<void> }
 }
 
 /** The statements' parameters for one record, built once (items in the column order of `insertItem`). */
-function serialize(entry: Pending): Serialized {
-  const record = entry.record;
+export function serializeRecord(record: ResponseRecord): StoredRecord {
   const { response, owner, provider, exchange, input } = record;
   const { output: _output, ...rest } = response;
   const responseJson = JSON.stringify(rest);
   let size = responseJson.length;
-  const items: unknown[][] = [];
+  const itemRows: unknown[][] = [];
   input.forEach(({ id, item }, position) => {
     const json = JSON.stringify(item);
     size += json.length;
-    items.push([response.id, 'input', position, owner, id, item.type ?? 'message', null, json]);
+    itemRows.push([response.id, 'input', position, owner, id, item.type ?? 'message', null, json]);
   });
-  response.output.forEach((item, position) => {
+  const outputJson = response.output.map((item, position) => {
     const json = JSON.stringify(item);
     size += json.length;
-    items.push([response.id, 'output', position, owner, item.id ?? `${response.id}_out_${position}`, item.type, provider, json]);
+    itemRows.push([response.id, 'output', position, owner, item.id ?? `${response.id}_out_${position}`, item.type, provider, json]);
+    return json;
   });
   let exchangeRow: unknown[] | undefined;
   if (exchange) {
@@ -223,10 +223,16 @@ function serialize(entry: Pending): Serialized {
     size += requestBody.length + responseBody.length;
   }
   return {
-    entry,
-    response: [response.id, owner, response.created_at, response.status, response.model, provider, record.upstreamId, record.previousResponseId, responseJson],
-    items,
-    exchange: exchangeRow,
+    responseRow: [response.id, owner, response.created_at, response.status, response.model, provider, record.upstreamId, record.previousResponseId, responseJson],
+    responseJson,
+    itemRows,
+    outputJson,
+    exchangeRow,
     size,
   };
+}
+
+/** The stored response as JSON text, joined from its stored parts: `output` comes last, as a GET returns it. */
+export function storedResponseJson(record: StoredRecord): string {
+  return `${record.responseJson.slice(0, -1)},"output":[${record.outputJson.join(',')}]}`;
 }
