@@ -101,7 +101,7 @@ export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile 
   const commit = (group: Pending[], committed: Pending[]) => {
     try {
       commitGroup(group);
-      committed.push(...group);
+      for (const entry of group) committed.push(entry);
     } catch (err) {
       if (group.length === 1) group[0]!.reject(err);
       else for (const record of group) commit([record], committed);
