@@ -14,8 +14,6 @@ import { listBody, parseListQuery, toListedItem } from './list-params.js';
 
 type Env = { Bindings: HttpBindings; Variables: AuthVariables };
 
-const JSON_CONTENT = { 'content-type': 'application/json' };
-
 const responseNotFound = (id: string) => notFound(`No response found with id '${id}'.`, 'response_not_found', 'response_id');
 
 export function responsesRoutes(deps: PipelineDeps): Hono<Env> {
@@ -30,7 +28,8 @@ export function responsesRoutes(deps: PipelineDeps): Hono<Env> {
     outgoing.once('close', () => {
       if (!outgoing.writableFinished) abort.abort();
     });
-    if (!plan.stream) return c.body(await completeResponse(deps, plan, abort), 200, JSON_CONTENT);
+    // The response's JSON text as it was stored (see completeResponse); headers built per answer, as c.json does.
+    if (!plan.stream) return c.body(await completeResponse(deps, plan, abort), 200, { 'content-type': 'application/json' });
 
     const run = executeResponse(deps, plan, abort);
     // The first batch decides between an HTTP error (thrown here, before any byte) and a stream.
