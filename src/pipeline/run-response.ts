@@ -58,24 +58,24 @@ export async function planResponse(deps: PipelineDeps, owner: string, rawBody: u
 
 /**
  * Runs a plan for a non-streaming client and returns the final response as JSON text, stored when asked
- * (a stored response is sent as the JSON it was stored as, not serialised twice). Fails with a GatewayError
+ * (a stored response is sent as the JSON it was stored as, not serialised twice, whichever the provider). Fails with a GatewayError
  * (an HTTP error for the client) when the run fails, and then stores nothing. Providers that can answer in
  * one body do; the others are streamed and folded.
  */
 export async function completeResponse(deps: PipelineDeps, plan: ResponsePlan, abort: UpstreamAbort): Promise<string> {
-  if (!plan.provider.complete) return JSON.stringify(await fold(executeResponse(deps, plan, abort)));
+  if (!plan.provider.complete) return answerJson(await fold(executeResponse(deps, plan, abort)));
   const now = deps.now ?? unixNow;
   try {
     const answer = await plan.provider.complete(upstreamCall(deps, plan, abort));
     // An upstream that streamed although asked not to: its events are folded like any stream's.
-    if ('events' in answer) return JSON.stringify(await fold(executeResponse(deps, plan, abort, answer)));
+    if ('events' in answer) return answerJson(await fold(executeResponse(deps, plan, abort, answer)));
     const warnings = logWarnings(deps, plan, answer.warnings);
     const { skeleton, overrides } = startingPoint(plan, now);
     const response = completedSnapshot(skeleton, answer.response, overrides, now());
     if (response.status === 'failed') throw preOutputError(response.error);
-    if (!plan.store) return JSON.stringify(response);
     const upstreamId = typeof answer.response.id === 'string' ? answer.response.id : null;
-    return storedResponseJson(await persist(deps, plan, { response, upstreamId, exchange: answer.exchange, warnings }));
+    const stored = plan.store ? await persist(deps, plan, { response, upstreamId, exchange: answer.exchange, warnings }) : undefined;
+    return answerJson({ response, stored });
   } catch (err) {
     abort.abort();
     throw err;
@@ -84,7 +84,7 @@ export async function completeResponse(deps: PipelineDeps, plan: ResponsePlan, a
 
 /**
  * Runs a plan as a stream. Yields the numbered events, a batch per upstream chunk (the terminal event
- * last); returns the final response. Fails with a GatewayError (an HTTP error for the client) when upstream
+ * last); returns the final response, and what was stored of it. Fails with a GatewayError (an HTTP error for the client) when upstream
  * refuses or fails before any output — or at all, for a non-streaming client — and then stores nothing.
  */
 export async function* executeResponse(
@@ -94,12 +94,13 @@ export async function* executeResponse(
   abort: UpstreamAbort,
   /** An upstream run already open (a stream that answered a non-streaming call); opened here otherwise. */
   opened?: UpstreamRun,
-): AsyncGenerator<ResponsesEvent[], ResponseObject> {
+): AsyncGenerator<ResponsesEvent[], Finished> {
   const now = deps.now ?? unixNow;
 
   const sequencer = new Sequencer({ ...startingPoint(plan, now), now });
 
   let run: UpstreamRun | undefined;
+  let stored: StoredRecord | undefined;
   let iterator: AsyncIterator<ResponsesEvent[]> | undefined;
   let finished = false;
   try {
@@ -151,22 +152,31 @@ export async function* executeResponse(
       // non-streaming client never sees a failed run's id (it gets the HTTP error), so that is not kept.
       const terminal = emitted.at(-1)!.type;
       if (isTerminalEventType(terminal) && plan.store && (plan.stream || terminal !== 'response.failed')) {
-        await persist(deps, plan, { response: sequencer.response, upstreamId: sequencer.upstreamId, exchange: run.exchange, warnings });
+        stored = await persist(deps, plan, { response: sequencer.response, upstreamId: sequencer.upstreamId, exchange: run.exchange, warnings });
       }
       yield emitted;
     }
     finished = true;
     const response = sequencer.response;
     if (!plan.stream && response.status === 'failed') throw preOutputError(response.error);
-    return response;
+    return { response, stored };
   } finally {
     if (finished && iterator) drainThenClose(iterator, abort);
     else abort.abort();
   }
 }
 
+/** A finished run: the final response, and its stored form when it was stored. */
+interface Finished {
+  response: ResponseObject;
+  stored: StoredRecord | undefined;
+}
+
+/** The JSON a non-streaming client gets: the stored JSON when there is one, so it is not serialised twice. */
+const answerJson = ({ response, stored }: Finished): string => (stored ? storedResponseJson(stored) : JSON.stringify(response));
+
 /** Runs a stream to its end for a non-streaming client: only the final response is wanted. */
-async function fold(run: AsyncGenerator<ResponsesEvent[], ResponseObject>): Promise<ResponseObject> {
+async function fold(run: AsyncGenerator<ResponsesEvent[], Finished>): Promise<Finished> {
   let step = await run.next();
   while (!step.done) step = await run.next();
   return step.value;
