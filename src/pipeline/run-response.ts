@@ -57,8 +57,8 @@ export async function planResponse(deps: PipelineDeps, owner: string, rawBody: u
 }
 
 /**
- * Runs a plan for a non-streaming client and returns the final response as JSON text, stored when asked
- * (a stored response is sent as the JSON it was stored as, not serialised twice, whichever the provider). Fails with a GatewayError
+ * Runs a plan for a non-streaming client and returns the final response as JSON text, stored when asked (a
+ * stored response is sent as the JSON it was stored as, whichever the provider). Fails with a GatewayError
  * (an HTTP error for the client) when the run fails, and then stores nothing. Providers that can answer in
  * one body do; the others are streamed and folded.
  */
@@ -84,8 +84,9 @@ export async function completeResponse(deps: PipelineDeps, plan: ResponsePlan, a
 
 /**
  * Runs a plan as a stream. Yields the numbered events, a batch per upstream chunk (the terminal event
- * last); returns the final response, and what was stored of it. Fails with a GatewayError (an HTTP error for the client) when upstream
- * refuses or fails before any output — or at all, for a non-streaming client — and then stores nothing.
+ * last); returns the final response and its stored form. Fails with a GatewayError (an HTTP error for the
+ * client) when upstream refuses or fails before any output — or at all, for a non-streaming client — and
+ * then stores nothing.
  */
 export async function* executeResponse(
   deps: PipelineDeps,
@@ -175,7 +176,7 @@ interface Finished {
 /** The JSON a non-streaming client gets: the stored JSON when there is one, so it is not serialised twice. */
 const answerJson = ({ response, stored }: Finished): string => (stored ? storedResponseJson(stored) : JSON.stringify(response));
 
-/** Runs a stream to its end for a non-streaming client: only the final response is wanted. */
+/** Runs a stream to its end for a non-streaming client: only how it finished is wanted. */
 async function fold(run: AsyncGenerator<ResponsesEvent[], Finished>): Promise<Finished> {
   let step = await run.next();
   while (!step.done) step = await run.next();
