@@ -1,11 +1,11 @@
-// Every POST /v1/responses body that a real client sent (shared/clients/*.json) is accepted verbatim and forwarded intact.
+// Every POST /v1/responses body that a real client sent (test/fixtures/clients/*.json, copied from shared/clients) is accepted verbatim and forwarded intact.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../transformers/responses-types.js';
 import { postResponses } from './support/gateway-client.js';
 import { fixtureReply } from './support/mock-upstream.js';
-import { sharedDir } from './support/openapi-validator.js';
+import { clientsDir } from './support/fixture-dirs.js';
 import { streamViolations } from './support/stream-invariants.js';
 import { useGatewayWithMock } from './support/test-gateway.js';
 
@@ -16,7 +16,6 @@ interface CapturedRequest {
   body?: JsonObject;
 }
 
-const clientsDir = join(sharedDir(), 'clients');
 const CASES = readdirSync(clientsDir)
   .filter((f) => f.endsWith('.json'))
   .flatMap((file) => {

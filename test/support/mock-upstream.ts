@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { sharedDir } from './openapi-validator.js';
+import { fixturesDir } from './fixture-dirs.js';
 import { recordedTerminal } from './read-sse-fixture.js';
 
 export interface Reply {
@@ -43,7 +43,7 @@ export interface MockUpstream {
 }
 
 export function fixturePath(relative: string): string {
-  return join(sharedDir(), 'fixtures', relative);
+  return join(fixturesDir, relative);
 }
 
 /** A recorded fixture as a reply: `.sse` as an event stream, `.json` as a JSON body with the given status. */

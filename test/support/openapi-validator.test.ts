@@ -1,7 +1,10 @@
 // Proves the spec validator accepts recorded OpenAI traffic and rejects malformed objects with a precise path.
 import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
-import { sharedDir, validateResponseObject, validateSchema, validateStreamEvent } from './openapi-validator.js';
+import { validateResponseObject, validateSchema, validateStreamEvent } from './openapi-validator.js';
+import { clientsDir, fixturesDir, specDir } from './fixture-dirs.js';
 import { readJsonFixture, readSseFixture } from './read-sse-fixture.js';
 
 type JsonObject = { [key: string]: unknown };
@@ -133,17 +136,13 @@ describe('validateSchema', () => {
 });
 
 describe('fixture helpers', () => {
-  it('resolve the shared directory next to the repo unless JUNCTION_SHARED_DIR overrides it', () => {
-    const saved = process.env.JUNCTION_SHARED_DIR;
-    try {
-      delete process.env.JUNCTION_SHARED_DIR;
-      expect(path.basename(sharedDir())).toBe('shared');
-      process.env.JUNCTION_SHARED_DIR = '/tmp/elsewhere';
-      expect(sharedDir()).toBe('/tmp/elsewhere');
-    } finally {
-      if (saved === undefined) delete process.env.JUNCTION_SHARED_DIR;
-      else process.env.JUNCTION_SHARED_DIR = saved;
+  it('read from the repository itself, so that a lone clone runs every test', () => {
+    const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+    for (const dir of [fixturesDir, specDir, clientsDir]) {
+      expect(path.relative(repoRoot, dir).startsWith('..')).toBe(false);
+      expect(existsSync(dir)).toBe(true);
     }
+    expect(existsSync(path.join(fixturesDir, 'PROVENANCE.md'))).toBe(true);
   });
 
   it('read SSE events with their event names through eventsource-parser', () => {

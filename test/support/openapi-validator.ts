@@ -1,9 +1,9 @@
 // Test support: checks objects the gateway emits against OpenAI's own OpenAPI spec (components.schemas).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { specDir } from './fixture-dirs.js';
 
 type JsonObject = { [key: string]: unknown };
 
@@ -11,13 +11,6 @@ type JsonObject = { [key: string]: unknown };
 const SPEC_ID = 'https://junction.local/openai-openapi.json';
 const SCHEMA_PREFIX = '#/components/schemas/';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** Directory holding the shared `spec/` and `fixtures/` folders (env `JUNCTION_SHARED_DIR` overrides). */
-export function sharedDir(): string {
-  const override = process.env.JUNCTION_SHARED_DIR;
-  return override ? path.resolve(override) : path.resolve(repoRoot, '../shared');
-}
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -182,7 +175,7 @@ let loaded: Loaded | undefined;
 
 function load(): Loaded {
   if (loaded) return loaded;
-  const specPath = path.join(sharedDir(), 'spec', 'openai-openapi.json');
+  const specPath = path.join(specDir, 'openai-openapi.json');
   const spec: unknown = JSON.parse(readFileSync(specPath, 'utf8'));
   if (!isObject(spec) || !isObject(spec.components) || !isObject(spec.components.schemas)) {
     throw new Error(`${specPath}: no components.schemas`);

@@ -1,8 +1,8 @@
-// Test support: reads recorded upstream traffic from the shared fixtures/ directory (SSE streams and JSON bodies).
+// Test support: reads recorded upstream traffic from the repository's test/fixtures/ (SSE streams and JSON bodies).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createParser } from 'eventsource-parser';
-import { sharedDir } from './openapi-validator.js';
+import { fixturesDir } from './fixture-dirs.js';
 
 export interface SseFixtureEvent {
   event?: string;
@@ -10,7 +10,7 @@ export interface SseFixtureEvent {
 }
 
 function fixturePath(relativePath: string): string {
-  return path.join(sharedDir(), 'fixtures', relativePath);
+  return path.join(fixturesDir, relativePath);
 }
 
 /** Parses an `.sse` fixture (e.g. `openai/text-with-conversation.sse`) into its events, in order. */

@@ -1,16 +1,13 @@
 // Test support: finds the recorded Chat Completions fixtures and reads them into the chunks the converter takes.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createParser } from 'eventsource-parser';
+import { fixturesDir } from '../../test/support/fixture-dirs.js';
 import type { ResponsesEvent } from '../responses-types.js';
 import { createChatStreamConverter, type ChatStreamOptions } from './chat-stream-to-events.js';
 import { completionToChunks } from './completion-to-chunks.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** `../shared/fixtures` beside the repository, or `$JUNCTION_SHARED_DIR/fixtures`. */
-export const fixturesDir = path.resolve(process.env.JUNCTION_SHARED_DIR ?? path.resolve(repoRoot, '../shared'), 'fixtures');
+export { fixturesDir };
 
 /** Every Chat Completions recording (`<provider>/chat-*.sse` and non-request `chat-*.json`), as `provider/file`. */
 export function listChatFixtures(): string[] {
