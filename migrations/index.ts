@@ -1,9 +1,11 @@
 // The static, ordered list of migrations; each entry is frozen once merged (add a new one instead of editing).
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-input-item-provenance.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
+  '0002-input-item-provenance': m0002,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,27 +1,46 @@
-// Resolves the state a request points at: the previous_response_id chain, item references, replayed reasoning.
+// Resolves the state a request points at (the previous_response_id chain, item references, reasoning replayed by id) and keeps reasoning with its maker.
 import type { Kysely } from 'kysely';
 import type { ConversionWarning, ResponseItem } from '../../transformers/responses-types.js';
 import { notFound } from '../errors/gateway-error.js';
 import { findItemsById, loadChain } from '../store/responses-repository.js';
 import type { Database } from '../store/schema.js';
 import { inputItemId } from './ids.js';
+import { foreignReason, inputProvenance, isProviderBound, type TargetProvider } from './screen-reasoning.js';
+
+/** One input item of this turn as stored and listed: its id, and the provider that made it (null: the client). */
+export interface TurnItem {
+  id: string;
+  item: ResponseItem;
+  provider: string | null;
+}
 
 export interface ResolvedInput {
   /** What goes upstream: history then this turn, or the client's input untouched when there is no state. */
   upstreamInput: string | ResponseItem[];
   /** How many items at the start of `upstreamInput` came from the previous_response_id chain. */
   historyLength: number;
-  /** This turn's items as stored and listed, each with its id. */
-  turnItems: { id: string; item: ResponseItem }[];
+  /** This turn's items as stored and listed (an item left out upstream included: the client sent it). */
+  turnItems: TurnItem[];
   warnings: ConversionWarning[];
 }
 
+export interface InputState {
+  input: string | ResponseItem[] | undefined;
+  previousResponseId: string | null | undefined;
+  /** Whether the turn is stored: only then is every replayed item's provenance looked up, to be stored with it. */
+  store: boolean;
+}
+
+/**
+ * Whatever path an item takes (the chain, `item_reference`, by value, by id without content), one that only
+ * its maker can read goes upstream only to that maker; elsewhere it is left out with a warning, and the
+ * turn goes on without it.
+ */
 export async function resolveInput(
   db: Kysely<Database>,
   owner: string,
-  provider: string,
-  input: string | ResponseItem[] | undefined,
-  previousResponseId: string | null | undefined,
+  target: TargetProvider,
+  { input, previousResponseId, store }: InputState,
 ): Promise<ResolvedInput> {
   const warnings: ConversionWarning[] = [];
   const given: ResponseItem[] = input === undefined ? [] : typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : input;
@@ -33,57 +52,65 @@ export async function resolveInput(
       throw notFound(`Previous response with id '${previousResponseId}' not found.`, 'previous_response_not_found', 'previous_response_id');
     }
     for (const { item, provider: madeBy } of chain) {
-      // Encrypted reasoning only makes sense to the provider that produced it; another one rejects it.
-      if (item.type === 'reasoning' && madeBy !== null && madeBy !== provider) {
-        warnings.push({ param: 'previous_response_id', message: `reasoning item ${item.id ?? ''} from provider "${madeBy}" not replayed to "${provider}"` });
-        continue;
-      }
-      history.push(item);
+      const foreign = foreignReason(item, madeBy, target);
+      if (foreign) warnings.push(leftOut('previous_response_id', item, foreign, target));
+      else history.push(item);
     }
   }
 
-  const { items: turn, changed } = await hydrateItems(db, owner, provider, given, warnings);
-  const turnItems = turn.map((item) => ({ id: typeof item.id === 'string' ? item.id : inputItemId(item.type ?? undefined), item }));
-  const upstreamInput = history.length === 0 && !changed && input !== undefined ? (typeof input === 'string' ? input : turn) : [...history, ...turn];
-  return { upstreamInput, historyLength: history.length, turnItems, warnings };
+  const turn = await resolveTurn(db, owner, target, given, store, warnings);
+  const upstreamInput = history.length === 0 && !turn.changed && input !== undefined ? input : [...history, ...turn.upstream];
+  return { upstreamInput, historyLength: history.length, turnItems: turn.items, warnings };
 }
 
 /**
- * Replaces `item_reference` items by the stored item, and gives reasoning items replayed by id only
- * (the Agents SDK does this) their stored encrypted content, when it came from the same provider.
+ * This turn's items: `item_reference` replaced by the stored item, a reasoning item replayed by id without
+ * content given its stored encrypted content, and each one's maker looked up by id, so that an item a
+ * client copies from an earlier output keeps that output's provenance. One query, only when some item has
+ * an id worth looking up.
  */
-async function hydrateItems(
+async function resolveTurn(
   db: Kysely<Database>,
   owner: string,
-  provider: string,
-  items: ResponseItem[],
+  target: TargetProvider,
+  given: ResponseItem[],
+  store: boolean,
   warnings: ConversionWarning[],
-): Promise<{ items: ResponseItem[]; changed: boolean }> {
-  const wanted = items
-    .filter((item) => isReference(item) || (item.type === 'reasoning' && typeof item.id === 'string' && !item.encrypted_content))
-    .map((item) => item.id as string);
-  if (wanted.length === 0) return { items, changed: false };
-  const stored = await findItemsById(db, owner, wanted);
+): Promise<{ items: TurnItem[]; upstream: ResponseItem[]; changed: boolean }> {
+  const wanted = given.filter((item) => typeof item.id === 'string' && (store || isReference(item) || isProviderBound(item))).map((item) => item.id as string);
+  const stored = wanted.length === 0 ? undefined : await findItemsById(db, owner, wanted);
   let changed = false;
-  const resolved = items.map((item, index) => {
-    const found = typeof item.id === 'string' ? stored.get(item.id) : undefined;
-    if (isReference(item)) {
-      if (!found) throw notFound(`Item with id '${String(item.id)}' not found.`, 'item_not_found', `input[${index}]`);
+  const items: TurnItem[] = [];
+  const upstream: ResponseItem[] = [];
+  given.forEach((sent, index) => {
+    const found = typeof sent.id === 'string' ? stored?.get(sent.id) : undefined;
+    let item = sent;
+    if (isReference(sent)) {
+      if (!found) throw notFound(`Item with id '${String(sent.id)}' not found.`, 'item_not_found', `input[${index}]`);
+      item = found.item;
       changed = true;
-      return found.item;
     }
-    if (found && typeof found.item.encrypted_content === 'string') {
-      if (found.provider !== null && found.provider !== provider) {
-        warnings.push({ param: `input[${index}]`, message: `encrypted reasoning from provider "${found.provider}" not sent to "${provider}"` });
-        return item;
+    const madeBy = found?.provider ?? null;
+    const foreign = foreignReason(item, madeBy, target);
+    if (foreign) {
+      warnings.push(leftOut(`input[${index}]`, item, foreign, target));
+      changed = true;
+    } else {
+      if (item.type === 'reasoning' && !item.encrypted_content && typeof found?.item.encrypted_content === 'string') {
+        item = { ...item, encrypted_content: found.item.encrypted_content };
+        changed = true;
       }
-      changed = true;
-      return { ...item, encrypted_content: found.item.encrypted_content };
+      upstream.push(item);
     }
-    return item;
+    items.push({ id: typeof item.id === 'string' ? item.id : inputItemId(item.type), item, provider: inputProvenance(item, madeBy, target) });
   });
-  return { items: resolved, changed };
+  return { items, upstream, changed };
 }
+
+const leftOut = (param: string, item: ResponseItem, why: string, target: TargetProvider): ConversionWarning => ({
+  param,
+  message: `${item.type} item ${item.id ?? '(no id)'} ${why}: not sent to provider "${target.name}", which cannot read it.`,
+});
 
 const isReference = (item: ResponseItem) =>
   item.type === 'item_reference' || ((item.type === undefined || item.type === null) && item.role === undefined && typeof item.id === 'string');

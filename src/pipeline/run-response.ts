@@ -52,8 +52,13 @@ export async function planResponse(deps: PipelineDeps, owner: string, rawBody: u
   const route = resolveModel(body.model, deps.config);
   const provider = deps.providers.get(route.provider);
   if (!provider) throw new GatewayError(500, `Provider "${route.provider}" is not configured.`, 'server_error');
-  const input = await resolveInput(deps.db, owner, route.provider, body.input as string | ResponseItem[] | undefined, body.previous_response_id);
-  return { id: newResponseId(), owner, body, route, provider, input, store: body.store !== false, stream: body.stream === true };
+  const store = body.store !== false;
+  const input = await resolveInput(deps.db, owner, provider, {
+    input: body.input as string | ResponseItem[] | undefined,
+    previousResponseId: body.previous_response_id,
+    store,
+  });
+  return { id: newResponseId(), owner, body, route, provider, input, store, stream: body.stream === true };
 }
 
 /**

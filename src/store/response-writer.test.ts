@@ -39,7 +39,7 @@ function record(id: string, owner = 'alice', responseBody = 'data: {}\n\n'): Sto
     upstreamId: `up_${id}`,
     previousResponseId: null,
     response,
-    input: [{ id: `in_${id}`, item: { type: 'message', role: 'user', content: 'hello' } }],
+    input: [{ id: `in_${id}`, item: { type: 'message', role: 'user', content: 'hello' }, provider: null }],
     exchange: { url: 'http://upstream/v1/responses', status: 200, requestBody: '{"model":"gpt-test"}', responseBody, warnings: [] },
   });
 }

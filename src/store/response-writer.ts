@@ -9,8 +9,11 @@ export interface ResponseRecord {
   upstreamId: string | null;
   previousResponseId: string | null;
   response: ResponseObject;
-  /** The input items of this turn only (not the resolved history), each with the id it is listed under. */
-  input: { id: string; item: ResponseItem }[];
+  /**
+   * The input items of this turn only (not the resolved history), each with the id it is listed under and
+   * the provider that made it (a copy of an earlier output keeps that output's; null: the client wrote it).
+   */
+  input: { id: string; item: ResponseItem; provider: string | null }[];
   /** `responseBody` as text, or as the UTF-8 bytes that arrived (stored as text all the same). */
   exchange?: { url: string; status: number; requestBody: string; responseBody: string | Uint8Array; warnings: ConversionWarning[] };
 }
@@ -205,10 +208,10 @@ export function serializeRecord(record: ResponseRecord): StoredRecord {
   const responseJson = JSON.stringify(rest);
   let size = responseJson.length;
   const itemRows: unknown[][] = [];
-  input.forEach(({ id, item }, position) => {
+  input.forEach(({ id, item, provider: madeBy }, position) => {
     const json = JSON.stringify(item);
     size += json.length;
-    itemRows.push([response.id, 'input', position, owner, id, item.type ?? 'message', null, json]);
+    itemRows.push([response.id, 'input', position, owner, id, item.type ?? 'message', madeBy, json]);
   });
   const outputJson = response.output.map((item, position) => {
     const json = JSON.stringify(item);

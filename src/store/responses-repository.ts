@@ -108,7 +108,11 @@ export async function loadChain(db: Kysely<Database>, owner: string, headId: str
   return history;
 }
 
-/** Stored items by id (for `item_reference` and for reasoning replayed by id), newest first per id. */
+/**
+ * Stored items by id (for `item_reference`, and to learn who made an item a client replays), one per id:
+ * the output row when there is one (the item as its provider made it, with that provider), else the newest
+ * input copy.
+ */
 export async function findItemsById(
   db: Kysely<Database>,
   owner: string,
@@ -122,6 +126,8 @@ export async function findItemsById(
     .select(['items.id', 'items.provider', 'items.item_json'])
     .where('items.owner', '=', owner)
     .where('items.id', 'in', ids)
+    // 'output' sorts after 'input': outputs first, then the newest.
+    .orderBy('items.direction', 'desc')
     .orderBy('responses.created_at', 'desc')
     .execute();
   for (const row of rows) {

@@ -22,6 +22,10 @@ export interface ItemsTable {
   owner: string;
   id: string;
   type: string;
+  /**
+   * The configured provider that produced the item: an output's, or the output's an input item was copied
+   * from; null for what the client wrote. Encrypted reasoning is only ever sent back to it.
+   */
   provider: string | null;
   item_json: string;
 }

@@ -27,3 +27,6 @@ export function decodeReasoningDetails(encrypted: string): JsonObject[] | undefi
   const result = detailsSchema.safeParse(parsed);
   return result.success ? result.data : undefined;
 }
+
+/** Whether `encrypted` is the gateway's own encoding (reasoning made by a Chat provider), whatever its version or state. */
+export const isGatewayReasoningEncoding = (encrypted: string): boolean => encrypted.startsWith(PREFIX);
