@@ -38,10 +38,10 @@ function finalOf(result: SseResult): JsonObject {
   return response;
 }
 
-async function turn(env: GatewayWithMock, maker: ProviderName, fixture: 'reasoning' | 'answer', body: JsonObject, stream: boolean): Promise<JsonObject> {
+async function turn(env: GatewayWithMock, maker: ProviderName, fixture: 'reasoning' | 'answer', body: JsonObject, stream: boolean, key?: string): Promise<JsonObject> {
   const { model, path } = PROVIDERS[maker];
   env.upstream.reply(path, fixtureReply(PROVIDERS[maker][fixture]));
-  return finalOf(await postResponses(env.gateway.url, { model, reasoning: { effort: 'low', summary: 'auto' }, ...body, stream }));
+  return finalOf(await postResponses(env.gateway.url, { model, reasoning: { effort: 'low', summary: 'auto' }, ...body, stream }, key));
 }
 
 /** The reasoning a turn produced, as the client got it. */
@@ -132,7 +132,7 @@ describe('reasoning whose maker the gateway did not store (a `store: false` turn
       expect(reasoningSent(to)).toEqual([]);
       expect(storedWarnings(second.id)).toContainEqual({
         param: 'input[1]',
-        message: `reasoning item ${String(reasoning.id)} made by a Chat Completions provider: not sent to provider "${to}", which cannot read it.`,
+        message: `reasoning item ${String(reasoning.id)} made by a Chat Completions provider: not sent to provider "${to}", which could not use it.`,
       });
     }
     await turn(env, 'openrouter', 'answer', PATHS['by value'](first), stream);
@@ -140,7 +140,9 @@ describe('reasoning whose maker the gateway did not store (a `store: false` turn
   });
 
   it('is stored as made by the provider it was sent to, so a later chain replays it there and nowhere else', async () => {
-    const first = await turn(env, 'openai', 'reasoning', { input: [QUESTION], store: false }, false);
+    const made = await turn(env, 'openai', 'reasoning', { input: [QUESTION], store: false }, false);
+    // An id the gateway never stored (the recording's own is stored by the other tests).
+    const first = { ...made, output: (made.output as JsonObject[]).map((item) => (item.type === 'reasoning' ? { ...item, id: 'rs_never_stored_here' } : item)) };
     const reasoning = reasoningOf(first);
     const second = await turn(env, 'openai', 'answer', PATHS['by value'](first), false);
     expect(reasoningSent('openai')).toEqual([reasoning]);
@@ -150,6 +152,20 @@ describe('reasoning whose maker the gateway did not store (a `store: false` turn
     expect(storedWarnings(elsewhere.id).map((w) => w.message)).toContainEqual(expect.stringContaining(`${String(reasoning.id)} made by provider "openai"`));
     await turn(env, 'openai', 'answer', { previous_response_id: second.id, input: [FOLLOW_UP] }, false);
     expect(reasoningSent('openai')).toEqual([reasoning]);
+  });
+});
+
+describe('reasoning replayed by id alone that the gateway never stored (the Agents SDK with `store: false`)', () => {
+  it.each(NAMES)('is left out with a warning, and the turn on %s completes', async (to) => {
+    // Bob's own store: the recorded ids are stored for Alice by the other tests.
+    const first = await turn(env, 'openai', 'reasoning', { input: [QUESTION], store: false }, false, 'sk-test-bob');
+    const reasoning = reasoningOf(first);
+    const second = await turn(env, to, 'answer', PATHS['by id without content'](first), false, 'sk-test-bob');
+    expect(reasoningSent(to)).toEqual([]);
+    expect(storedWarnings(second.id)).toContainEqual({
+      param: 'input[1]',
+      message: `reasoning item ${String(reasoning.id)} has no encrypted content and was never stored (a \`store: false\` turn): not sent to provider "${to}", which could not use it.`,
+    });
   });
 });
 

@@ -5,7 +5,7 @@ import { notFound } from '../errors/gateway-error.js';
 import { findItemsById, loadChain } from '../store/responses-repository.js';
 import type { Database } from '../store/schema.js';
 import { inputItemId } from './ids.js';
-import { foreignReason, inputProvenance, isProviderBound, type TargetProvider } from './screen-reasoning.js';
+import { foreignReason, inputProvenance, isProviderBound, unresolvableReason, type TargetProvider } from './screen-reasoning.js';
 
 /** One input item of this turn as stored and listed: its id, and the provider that made it (null: the client). */
 export interface TurnItem {
@@ -91,9 +91,10 @@ async function resolveTurn(
       changed = true;
     }
     const madeBy = found?.provider ?? null;
-    const foreign = foreignReason(item, madeBy, target);
-    if (foreign) {
-      warnings.push(leftOut(`input[${index}]`, item, foreign, target));
+    const withheld = foreignReason(item, madeBy, target) ?? unresolvableReason(item, madeBy);
+    let provider = madeBy;
+    if (withheld) {
+      warnings.push(leftOut(`input[${index}]`, item, withheld, target));
       changed = true;
     } else {
       if (item.type === 'reasoning' && !item.encrypted_content && typeof found?.item.encrypted_content === 'string') {
@@ -101,15 +102,16 @@ async function resolveTurn(
         changed = true;
       }
       upstream.push(item);
+      provider = inputProvenance(item, madeBy, target);
     }
-    items.push({ id: typeof item.id === 'string' ? item.id : inputItemId(item.type), item, provider: inputProvenance(item, madeBy, target) });
+    items.push({ id: typeof item.id === 'string' ? item.id : inputItemId(item.type), item, provider });
   });
   return { items, upstream, changed };
 }
 
 const leftOut = (param: string, item: ResponseItem, why: string, target: TargetProvider): ConversionWarning => ({
   param,
-  message: `${item.type} item ${item.id ?? '(no id)'} ${why}: not sent to provider "${target.name}", which cannot read it.`,
+  message: `${item.type} item ${item.id ?? '(no id)'} ${why}: not sent to provider "${target.name}", which could not use it.`,
 });
 
 const isReference = (item: ResponseItem) =>

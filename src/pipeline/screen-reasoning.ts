@@ -32,9 +32,20 @@ export function foreignReason(item: ResponseItem, madeBy: string | null, target:
 }
 
 /**
- * The provenance stored with an input item: its maker when known; for a provider-bound item of unknown
- * origin that `target` can read, `target` (it went there, so a later turn replays it there and nowhere
- * else); null for what the client wrote (messages, tool outputs) or could not be sent.
+ * Why a reasoning item replayed by id alone (no encrypted content) goes nowhere, or undefined when it may
+ * go: when the gateway knows no maker for that id, the turn that made it was `store: false`, so upstream
+ * did not keep it either, and OpenAI answers 404 "Items are not persisted when `store` is set to false".
+ * With no encrypted content and no stored state, no provider can use it; leaving it out keeps the turn alive.
+ */
+export function unresolvableReason(item: ResponseItem, madeBy: string | null): string | undefined {
+  if (madeBy !== null || item.type !== 'reasoning' || typeof item.id !== 'string' || typeof item.encrypted_content === 'string') return undefined;
+  return 'has no encrypted content and was never stored (a `store: false` turn)';
+}
+
+/**
+ * The provenance stored with an input item sent to `target`: its maker when known; for a provider-bound
+ * item of unknown origin that `target` can read, `target` (it went there, so a later turn replays it there
+ * and nowhere else); null for what the client wrote (messages, tool outputs).
  */
 export function inputProvenance(item: ResponseItem, madeBy: string | null, target: TargetProvider): string | null {
   if (madeBy !== null || !isProviderBound(item)) return madeBy;
