@@ -166,6 +166,10 @@ describe('reasoning replayed by id alone that the gateway never stored (the Agen
       param: 'input[1]',
       message: `reasoning item ${String(reasoning.id)} has no encrypted content and was never stored (a \`store: false\` turn): not sent to provider "${to}", which could not use it.`,
     });
+    // Stored as the client sent it, it stays out of the chain that follows.
+    const third = await turn(env, to, 'answer', { previous_response_id: second.id, input: [FOLLOW_UP] }, false, 'sk-test-bob');
+    expect(env.upstream.received.at(-1)!.body).not.toContain(String(reasoning.id));
+    expect(storedWarnings(third.id)).toContainEqual(expect.objectContaining({ param: 'previous_response_id', message: expect.stringContaining(String(reasoning.id)) }));
   });
 });
 

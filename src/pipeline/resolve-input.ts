@@ -5,7 +5,7 @@ import { notFound } from '../errors/gateway-error.js';
 import { findItemsById, loadChain } from '../store/responses-repository.js';
 import type { Database } from '../store/schema.js';
 import { inputItemId } from './ids.js';
-import { foreignReason, inputProvenance, isProviderBound, unresolvableReason, type TargetProvider } from './screen-reasoning.js';
+import { inputProvenance, isProviderBound, withheldReason, type TargetProvider } from './screen-reasoning.js';
 
 /** One input item of this turn as stored and listed: its id, and the provider that made it (null: the client). */
 export interface TurnItem {
@@ -52,8 +52,8 @@ export async function resolveInput(
       throw notFound(`Previous response with id '${previousResponseId}' not found.`, 'previous_response_not_found', 'previous_response_id');
     }
     for (const { item, provider: madeBy } of chain) {
-      const foreign = foreignReason(item, madeBy, target);
-      if (foreign) warnings.push(leftOut('previous_response_id', item, foreign, target));
+      const withheld = withheldReason(item, madeBy, target);
+      if (withheld) warnings.push(leftOut('previous_response_id', item, withheld, target));
       else history.push(item);
     }
   }
@@ -91,7 +91,7 @@ async function resolveTurn(
       changed = true;
     }
     const madeBy = found?.provider ?? null;
-    const withheld = foreignReason(item, madeBy, target) ?? unresolvableReason(item, madeBy);
+    const withheld = withheldReason(item, madeBy, target);
     let provider = madeBy;
     if (withheld) {
       warnings.push(leftOut(`input[${index}]`, item, withheld, target));

@@ -42,6 +42,11 @@ export function unresolvableReason(item: ResponseItem, madeBy: string | null): s
   return 'has no encrypted content and was never stored (a `store: false` turn)';
 }
 
+/** Why `item` must stay out of `target`'s request (another maker's, or resolvable nowhere), or undefined when it may go. */
+export function withheldReason(item: ResponseItem, madeBy: string | null, target: TargetProvider): string | undefined {
+  return foreignReason(item, madeBy, target) ?? unresolvableReason(item, madeBy);
+}
+
 /**
  * The provenance stored with an input item sent to `target`: its maker when known; for a provider-bound
  * item of unknown origin that `target` can read, `target` (it went there, so a later turn replays it there
