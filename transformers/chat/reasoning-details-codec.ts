@@ -4,7 +4,8 @@ import type { JsonObject } from '../responses-types.js';
 
 // The prefix marks the blob as ours and OpenRouter's, so an OpenAI or xAI encrypted_content is never mistaken
 // for it (and vice versa); the version lets the encoding change without misreading old stored items.
-const PREFIX = 'openrouter.reasoning_details.v1:';
+const FAMILY = 'openrouter.reasoning_details.';
+const PREFIX = `${FAMILY}v1:`;
 
 const detailsSchema = z.array(z.looseObject({}));
 
@@ -29,4 +30,4 @@ export function decodeReasoningDetails(encrypted: string): JsonObject[] | undefi
 }
 
 /** Whether `encrypted` is the gateway's own encoding (reasoning made by a Chat provider), whatever its version or state. */
-export const isGatewayReasoningEncoding = (encrypted: string): boolean => encrypted.startsWith(PREFIX);
+export const isGatewayReasoningEncoding = (encrypted: string): boolean => encrypted.startsWith(FAMILY);
