@@ -44,6 +44,7 @@ const timer = setInterval(() => {
   if (catchingUp) return;
   const done = checkpoint('PASSIVE');
   if (!done) return;
+  if (workerData.report) parentPort.postMessage({ checkpointed: done });
   // A WAL this long has not started over since the last tick: the writer never found it fully copied.
   if (done.log >= workerData.catchUpFrames) {
     catchingUp = true;
@@ -80,7 +81,20 @@ export interface CheckpointerOptions {
   catchUpFrames?: number;
   /** Holds the main thread's commits until the returned function is called (the response writer's pause). */
   pauseWrites?: () => () => void;
+  /** Told what the checkpointer does, as it does it; tests wait on these instead of on the clock. */
+  onEvent?: (event: CheckpointerEvent) => void;
 }
+
+/** What the checkpointer reports to `onEvent`. */
+export type CheckpointerEvent =
+  /** An idle main thread looked at the WAL (its size in bytes; 0 or missing starts no thread). */
+  | { type: 'polled'; walBytes: number }
+  | { type: 'started' }
+  /** One timed PASSIVE checkpoint: the WAL's frames, and how many of them are in the database file. */
+  | { type: 'checkpointed'; log: number; checkpointed: number }
+  /** The main thread's commits were held while the thread reached the WAL's end, and are released again. */
+  | { type: 'caught-up' }
+  | { type: 'exited' };
 
 export interface Checkpointer {
   /** Whether the checkpointer thread is running now. */
@@ -89,8 +103,15 @@ export interface Checkpointer {
   stop(): Promise<void>;
 }
 
+interface WorkerMessage {
+  error?: string;
+  checkpointed?: { log: number; checkpointed: number };
+  catchUp?: boolean;
+  caughtUp?: boolean;
+}
+
 export function startCheckpointer(path: string, onError: (message: string) => void, options: CheckpointerOptions = {}): Checkpointer {
-  const { intervalMs = 1_000, idleStopMs = 30_000, catchUpFrames = 1_000 } = options;
+  const { intervalMs = 1_000, idleStopMs = 30_000, catchUpFrames = 1_000, onEvent } = options;
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const wal = `${path}-wal`;
   let worker: Worker | undefined;
@@ -99,28 +120,36 @@ export function startCheckpointer(path: string, onError: (message: string) => vo
 
   const spawn = () => {
     const idleChecks = Math.max(1, Math.ceil(idleStopMs / intervalMs));
-    const thread = new Worker(WORKER, { eval: true, workerData: { path, driver, intervalMs, idleChecks, catchUpFrames } });
+    const thread = new Worker(WORKER, {
+      eval: true, workerData: { path, driver, intervalMs, idleChecks, catchUpFrames, report: onEvent !== undefined },
+    });
     thread.unref();
     let resume: (() => void) | undefined;
     const release = () => {
       resume?.();
       resume = undefined;
     };
-    thread.on('message', (message: { error?: string; catchUp?: boolean; caughtUp?: boolean }) => {
+    thread.on('message', (message: WorkerMessage) => {
       if (message.error) onError(message.error);
+      if (message.checkpointed) onEvent?.({ type: 'checkpointed', log: message.checkpointed.log, checkpointed: message.checkpointed.checkpointed });
       if (message.catchUp) {
         // Commits are synchronous on this thread, so none is half-written while this runs.
         resume = options.pauseWrites?.();
         thread.postMessage('go');
       }
-      if (message.caughtUp) release();
+      if (message.caughtUp) {
+        release();
+        onEvent?.({ type: 'caught-up' });
+      }
     });
     thread.on('error', (err) => onError(err.message));
     worker = thread;
+    onEvent?.({ type: 'started' });
     exited = new Promise<void>((resolve) =>
       thread.once('exit', () => {
         release();
         if (worker === thread) worker = undefined;
+        onEvent?.({ type: 'exited' });
         resolve();
       }),
     );
@@ -130,7 +159,9 @@ export function startCheckpointer(path: string, onError: (message: string) => vo
   const poll = setInterval(() => {
     if (worker || stopped) return;
     stat(wal, (err, stats) => {
-      if (!err && stats.size > 0 && !worker && !stopped) spawn();
+      if (stopped) return;
+      onEvent?.({ type: 'polled', walBytes: err ? 0 : stats.size });
+      if (!err && stats.size > 0 && !worker) spawn();
     });
   }, intervalMs);
   poll.unref();
