@@ -224,7 +224,7 @@ describe('the CLI (node src/main.js, transpiled)', () => {
       body: JSON.stringify({ model: 'gpt-5-nano', input: 'hi' }),
     });
     const body = (await res.json()) as { error: { message: string } };
-    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBe(500);
     expect(body.error.message).toMatch(/"openai".*OPENAI_API_KEY/);
     child.kill('SIGTERM');
     expect((await exited).code).toBe(0);
