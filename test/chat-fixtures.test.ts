@@ -2,6 +2,7 @@
 import { readdirSync } from 'node:fs';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
+import { foldWithOpenAiSdk } from '../transformers/chat/check-event-invariants.test-support.js';
 import type { JsonObject } from '../transformers/responses-types.js';
 import { getJson, postResponses } from './support/gateway-client.js';
 import { fixturePath, fixtureReply } from './support/mock-upstream.js';
@@ -31,6 +32,7 @@ describe.each(CHAT)('replaying %s through a Chat Completions provider', (file) =
     const final = result.events.at(-1)!.response as JsonObject;
     expect(final.status).toBe(EXPECTED_STATUS[file] ?? 'completed');
     expect((final.output as JsonObject[]).length).toBeGreaterThan(0);
+    expect(foldWithOpenAiSdk(result.events)).toEqual(final.output);
     const stored = await getJson(env.gateway.url, `/v1/responses/${String(final.id)}`);
     expect(stored.json).toEqual(final);
 

@@ -1,6 +1,7 @@
 // Every recorded OpenAI/xAI Responses stream, replayed through the gateway: well-formed stream, same object everywhere.
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { foldWithOpenAiSdk } from '../transformers/chat/check-event-invariants.test-support.js';
 import type { JsonObject } from '../transformers/responses-types.js';
 import { getJson, postResponses } from './support/gateway-client.js';
 import { fixturePath, fixtureReply } from './support/mock-upstream.js';
@@ -24,6 +25,8 @@ const recordedResponse = (file: string) => recordedTerminal(file)?.response as J
 
 const withoutIds = (items: unknown) => (items as JsonObject[]).map(({ id: _id, ...rest }) => rest);
 
+const withoutEncrypted = (items: unknown) => (items as JsonObject[]).map(({ encrypted_content: _encrypted, ...rest }) => rest);
+
 /** The gateway fills `logprobs: []` on output text where older or other upstreams leave it off (the spec requires it). */
 const withLogprobs = (items: unknown) =>
   (items as JsonObject[]).map((item) =>
@@ -44,6 +47,9 @@ describe.each(NATIVE.filter((f) => !f.file.includes('error-event')))('replaying 
     expect(result.names).toEqual(result.events.map((e) => e.type));
     const final = result.events.at(-1)!.response as JsonObject;
     expect(final.id).toMatch(/^resp_[0-9a-f]{48}$/);
+    // What an SDK client folds from the events is the final object's output (OpenAI encrypts reasoning anew for
+    // its final object, which the gateway keeps).
+    expect(withoutEncrypted(foldWithOpenAiSdk(result.events))).toEqual(withoutEncrypted(final.output));
 
     const stored = await getJson(env.gateway.url, `/v1/responses/${String(final.id)}`);
     expect(stored.status).toBe(200);

@@ -25,13 +25,18 @@ export class OutputTracker {
     return this.items.get(index);
   }
 
-  /** The item an event belongs to: by output_index, else by item_id. */
+  /**
+   * The item an event belongs to. An event names it twice, by item_id (or its item's id) and by output_index; when
+   * they disagree the id wins, and an id never announced belongs to no item yet (not to the one at that index).
+   */
   find(event: ResponsesEvent): TrackedItem | undefined {
-    if (typeof event.output_index === 'number') {
-      const byIndex = this.items.get(event.output_index);
-      if (byIndex) return byIndex;
+    const id = typeof event.item_id === 'string' ? event.item_id : (event.item as ResponseItem | undefined)?.id;
+    if (typeof id === 'string') {
+      const byId = this.byId.get(id);
+      if (byId) return byId;
     }
-    return typeof event.item_id === 'string' ? this.byId.get(event.item_id) : undefined;
+    const byIndex = typeof event.output_index === 'number' ? this.items.get(event.output_index) : undefined;
+    return byIndex && (typeof id !== 'string' || typeof byIndex.item.id !== 'string') ? byIndex : undefined;
   }
 
   nextIndex(): number {

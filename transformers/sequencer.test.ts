@@ -1,6 +1,7 @@
 // The sequencer's repairs, on synthetic event lists that no recording covers (real streams: test/native-fixtures.test.ts).
 import { describe, expect, it } from 'vitest';
 import { streamViolations } from '../test/support/stream-invariants.js';
+import { foldWithOpenAiSdk } from './chat/check-event-invariants.test-support.js';
 import { responseSkeleton, type SnapshotOverrides } from './response-snapshot.js';
 import { UPSTREAM_DATA, type JsonObject, type ResponsesEvent } from './responses-types.js';
 import { Sequencer } from './sequencer.js';
@@ -159,5 +160,62 @@ describe('Sequencer: upstream text kept for unchanged deltas', () => {
     const out = [created(0), added(1), part(2), delta(3, {})].flatMap((e) => sequencer.push(e));
     expect(out.at(-1)!.logprobs).toEqual([]);
     expect(out.at(-1)![UPSTREAM_DATA]).toBeUndefined();
+  });
+
+  it('drops it when the gateway points the delta at its item\'s output_index', () => {
+    const sequencer = sequencerFor();
+    // A second item announced at output_index 0, which msg_1 holds: the gateway gives it 1, and its events with it.
+    const second: ResponsesEvent = { type: 'response.output_item.added', sequence_number: 2, output_index: 0, item: { ...msg, id: 'msg_2' } };
+    const out = [created(0), added(1), second, { ...part(3), item_id: 'msg_2' }, delta(4, { item_id: 'msg_2', logprobs: [] })].flatMap((e) => sequencer.push(e));
+    const last = out.at(-1)!;
+    expect(last).toMatchObject({ type: 'response.output_text.delta', item_id: 'msg_2', output_index: 1, sequence_number: 4 });
+    expect(last[UPSTREAM_DATA]).toBeUndefined();
+  });
+});
+
+describe('Sequencer: an event names its item by item_id and by output_index', () => {
+  const second = { ...msg, id: 'msg_2' };
+  const textOf = (id: string, index: number, text: string): ResponsesEvent[] => [
+    { type: 'response.content_part.added', item_id: id, output_index: index, content_index: 0, part: { type: 'output_text', text: '' } },
+    { type: 'response.output_text.delta', item_id: id, output_index: index, content_index: 0, delta: text },
+    { type: 'response.output_text.done', item_id: id, output_index: index, content_index: 0, text },
+    { type: 'response.content_part.done', item_id: id, output_index: index, content_index: 0, part: { type: 'output_text', text } },
+  ];
+  const doneItem = (item: JsonObject, text: string) => ({ ...item, status: 'completed', content: [{ type: 'output_text', text, annotations: [], logprobs: [] }] });
+
+  it('moves a second item announced at a taken output_index to the next one, and its events with it (synthetic)', () => {
+    const out = run([
+      { type: 'response.created', response: { id: 'u' } },
+      { type: 'response.output_item.added', output_index: 0, item: msg },
+      { type: 'response.output_item.added', output_index: 0, item: second },
+      ...textOf('msg_1', 0, 'first'),
+      ...textOf('msg_2', 0, 'second'),
+      { type: 'response.output_item.done', output_index: 0, item: doneItem(msg, 'first') },
+      { type: 'response.output_item.done', output_index: 0, item: doneItem(second, 'second') },
+      { type: 'response.completed', response: { id: 'u' } },
+    ]);
+    expect(streamViolations(out as never)).toEqual([]);
+    const final = out.at(-1)!.response as JsonObject;
+    expect(final.output).toEqual([doneItem(msg, 'first'), doneItem(second, 'second')]);
+    // Every event of msg_2 now says output_index 1, the index its announcement was given.
+    expect(new Set(out.filter((e) => e.item_id === 'msg_2' || (e.item as JsonObject | undefined)?.id === 'msg_2').map((e) => e.output_index))).toEqual(new Set([1]));
+    expect(foldWithOpenAiSdk(out)).toEqual(final.output);
+  });
+
+  it('follows item_id when output_index names another item (synthetic)', () => {
+    const out = run([
+      { type: 'response.created', response: { id: 'u' } },
+      { type: 'response.output_item.added', output_index: 0, item: msg },
+      ...textOf('msg_1', 0, 'first'),
+      { type: 'response.output_item.done', output_index: 0, item: doneItem(msg, 'first') },
+      { type: 'response.output_item.added', output_index: 1, item: second },
+      // Upstream names the right item but the wrong index.
+      ...textOf('msg_2', 0, 'second'),
+      { type: 'response.output_item.done', output_index: 1, item: doneItem(second, 'second') },
+      { type: 'response.completed', response: { id: 'u' } },
+    ]);
+    expect(streamViolations(out as never)).toEqual([]);
+    expect((out.at(-1)!.response as JsonObject).output).toEqual([doneItem(msg, 'first'), doneItem(second, 'second')]);
+    expect(foldWithOpenAiSdk(out)).toEqual((out.at(-1)!.response as JsonObject).output);
   });
 });

@@ -169,15 +169,14 @@ export class Sequencer {
   private onItemDone(event: ResponsesEvent, out: ResponsesEvent[]): void {
     const item = event.item as ResponseItem;
     if (item.type === 'message' && Array.isArray(item.content)) for (const part of item.content as JsonObject[]) withLogprobs(part);
-    const tracked = this.tracker.find(event) ?? this.openItem(event, out, item.type, item);
+    const tracked = this.locate(event, out, item.type, item);
     this.closeParts(tracked, out);
-    event.output_index = tracked.index;
     this.tracker.complete(tracked, item);
     this.emit(out, event);
   }
 
   private onPartAdded(event: ResponsesEvent, out: ResponsesEvent[]): void {
-    const tracked = this.tracker.find(event) ?? this.openItem(event, out, 'message');
+    const tracked = this.locate(event, out, 'message');
     withLogprobs(event.part as JsonObject);
     const part = { ...(event.part as JsonObject) } as { type: string; text?: string };
     tracked.parts.set(contentIndex(event), { part, open: true, field: 'content' });
@@ -186,6 +185,7 @@ export class Sequencer {
 
   private onPartDone(event: ResponsesEvent, out: ResponsesEvent[]): void {
     const tracked = this.tracker.find(event);
+    if (tracked) placeOn(event, tracked);
     const entry = tracked?.parts.get(contentIndex(event));
     withLogprobs(event.part as JsonObject);
     if (entry) {
@@ -224,7 +224,7 @@ export class Sequencer {
   }
 
   private onSummaryAdded(event: ResponsesEvent, out: ResponsesEvent[]): void {
-    const tracked = this.tracker.find(event) ?? this.openItem(event, out, 'reasoning');
+    const tracked = this.locate(event, out, 'reasoning');
     tracked.summaries.set(summaryIndex(event), { part: { ...(event.part as JsonObject), type: 'summary_text' }, open: true });
     this.emit(out, event);
   }
@@ -250,14 +250,14 @@ export class Sequencer {
 
   private onArgumentsDelta(event: ResponsesEvent, out: ResponsesEvent[]): void {
     const field = event.type === 'response.custom_tool_call_input.delta' ? 'input' : 'arguments';
-    const tracked = this.tracker.find(event) ?? this.openItem(event, out, field === 'input' ? 'custom_tool_call' : 'function_call');
+    const tracked = this.locate(event, out, field === 'input' ? 'custom_tool_call' : 'function_call');
     tracked.item[field] = String(tracked.item[field] ?? '') + String(event.delta ?? '');
     this.emit(out, event);
   }
 
   private onArgumentsDone(event: ResponsesEvent, out: ResponsesEvent[]): void {
     const field = event.type === 'response.custom_tool_call_input.done' ? 'input' : 'arguments';
-    const tracked = this.tracker.find(event) ?? this.openItem(event, out, field === 'input' ? 'custom_tool_call' : 'function_call');
+    const tracked = this.locate(event, out, field === 'input' ? 'custom_tool_call' : 'function_call');
     this.reconcile(event, field, String(tracked.item[field] ?? ''), out);
     tracked.item[field] = event[field];
     // Real upstreams leave `name` out of this event although the spec requires it; the item knows it.
@@ -300,6 +300,13 @@ export class Sequencer {
     return mergeSnapshot(this.current, upstream, this.options.overrides, this.tracker.output());
   }
 
+  /** The item an event belongs to (announced now if it never was), with the event's output_index set to it. */
+  private locate(event: ResponsesEvent, out: ResponsesEvent[], type: string, item?: ResponseItem): TrackedItem {
+    const tracked = this.tracker.find(event) ?? this.openItem(event, out, type, item);
+    placeOn(event, tracked);
+    return tracked;
+  }
+
   /** An event arrived for an item never announced: announce it, so clients can place the event. */
   private openItem(event: ResponsesEvent, out: ResponsesEvent[], type: string, item?: ResponseItem): TrackedItem {
     const index = typeof event.output_index === 'number' && !this.tracker.get(event.output_index) ? event.output_index : this.tracker.nextIndex();
@@ -313,7 +320,7 @@ export class Sequencer {
 
   private ensurePart(event: ResponsesEvent, out: ResponsesEvent[]) {
     const isReasoning = event.type.startsWith('response.reasoning_text');
-    const tracked = this.tracker.find(event) ?? this.openItem(event, out, isReasoning ? 'reasoning' : 'message');
+    const tracked = this.locate(event, out, isReasoning ? 'reasoning' : 'message');
     const index = contentIndex(event);
     let entry = tracked.parts.get(index);
     if (!entry) {
@@ -330,7 +337,7 @@ export class Sequencer {
   }
 
   private ensureSummary(event: ResponsesEvent, out: ResponsesEvent[]) {
-    const tracked = this.tracker.find(event) ?? this.openItem(event, out, 'reasoning');
+    const tracked = this.locate(event, out, 'reasoning');
     const index = summaryIndex(event);
     let entry = tracked.summaries.get(index);
     if (!entry) {
@@ -385,6 +392,13 @@ export class Sequencer {
     }
     out.push(event);
   }
+}
+
+/** Points an event at its item's output_index (upstream's may name another item, or none). */
+function placeOn(event: ResponsesEvent, tracked: TrackedItem): void {
+  if (event.output_index === tracked.index) return;
+  event.output_index = tracked.index;
+  delete event[UPSTREAM_DATA];
 }
 
 const textField = (partType: string) => (partType === 'refusal' ? 'refusal' : 'text');

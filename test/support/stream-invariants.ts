@@ -26,6 +26,9 @@ export function streamViolations(events: Event[]): string[] {
     }
     if (event.type === 'error' && events[i + 1]?.type !== 'response.failed') fail(i, 'error not followed by response.failed');
     const index = event.output_index as number | undefined;
+    // An event names its item twice (item_id and output_index): both must name the item announced there.
+    const announced = index === undefined ? undefined : items.get(index);
+    if (announced && typeof event.item_id === 'string' && event.item_id !== announced.id) fail(i, `item_id ${event.item_id} at output_index ${index}, which holds ${String(announced.id)}`);
     const key = `${index}:${String(event.content_index ?? event.summary_index ?? 0)}:${event.type.includes('summary') ? 's' : 'c'}`;
     switch (event.type) {
       case 'response.output_item.added':
@@ -35,6 +38,7 @@ export function streamViolations(events: Event[]): string[] {
       case 'response.output_item.done': {
         const item = items.get(index!);
         if (!item) fail(i, `output_item.done for index ${index} never added`);
+        else if ((event.item as JsonObject).id !== item.id) fail(i, `item ${String((event.item as JsonObject).id)} done at output_index ${index}, which holds ${String(item.id)}`);
         else if (item.done) fail(i, `output_index ${index} done twice`);
         else item.done = true;
         break;

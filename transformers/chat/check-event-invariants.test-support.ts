@@ -158,8 +158,9 @@ function checkFinalItem(item: JsonObject, open: OpenItem, where: string): void {
 }
 
 /**
- * Folds the events with the openai SDK's own accumulator (what SDK clients run), after a stand-in
- * `response.created`; returns its output before the terminal event. It throws on events it cannot place.
+ * Folds the events with the openai SDK's own accumulator (what SDK clients run); returns its output before the
+ * terminal event. A converter's events (no `response.created`, not numbered) get a stand-in `response.created`
+ * and numbers; a gateway stream is folded as it is. It throws on events it cannot place.
  */
 export function foldWithOpenAiSdk(events: ResponsesEvent[]): unknown[] {
   const created = {
@@ -167,14 +168,14 @@ export function foldWithOpenAiSdk(events: ResponsesEvent[]): unknown[] {
     sequence_number: 0,
     response: { id: 'resp_test', object: 'response', created_at: 0, status: 'in_progress', model: 'test', output: [] },
   };
-  // The SDK's types describe OpenAI's full objects; the test feeds it the converter's plain JSON on purpose.
-  let snapshot: Response = accumulateResponse(created as unknown as ResponseStreamEvent);
-  events.forEach((event, position) => {
-    if (isTerminalEventType(event.type) || event.type === 'error') return;
-    const numbered = { ...event, sequence_number: position + 1 };
-    snapshot = accumulateResponse(numbered as unknown as ResponseStreamEvent, snapshot);
-  });
-  return snapshot.output;
+  const stream = events[0]?.type === 'response.created' ? events : [created, ...events.map((event, position) => ({ ...event, sequence_number: position + 1 }))];
+  // The SDK's types describe OpenAI's full objects; the test feeds it plain JSON on purpose.
+  let snapshot: Response | undefined;
+  for (const event of stream) {
+    if (isTerminalEventType(event.type) || event.type === 'error') continue;
+    snapshot = accumulateResponse(event as unknown as ResponseStreamEvent, snapshot);
+  }
+  return snapshot!.output;
 }
 
 function asObject(value: unknown): JsonObject {
