@@ -219,3 +219,31 @@ describe('Sequencer: an event names its item by item_id and by output_index', ()
     expect(foldWithOpenAiSdk(out)).toEqual((out.at(-1)!.response as JsonObject).output);
   });
 });
+
+describe('Sequencer.retractTerminal (the response could not be stored)', () => {
+  const failure = { code: 'server_error', message: 'not stored' };
+  const sequencerFor = () => new Sequencer({ skeleton: responseSkeleton({}, { createdAt: 100, model: 'm', overrides }), overrides, now: () => 200 });
+  const upstream: ResponsesEvent[] = [
+    { type: 'response.created', response: { id: 'u' } },
+    { type: 'response.output_item.added', output_index: 0, item: msg },
+    { type: 'response.output_text.delta', item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Hi' },
+    { type: 'response.completed', response: { id: 'u' } },
+  ];
+
+  it('turns a completed end into error + response.failed, numbered where the terminal event was', () => {
+    const sequencer = sequencerFor();
+    const out = sequencer.pushAll(structuredClone(upstream));
+    const sent = [...out.slice(0, -1), ...sequencer.retractTerminal(failure)];
+    expect(streamViolations(sent as never)).toEqual([]);
+    expect(sent.slice(-2).map((e) => e.type)).toEqual(['error', 'response.failed']);
+    expect(sent.at(-1)!.response).toMatchObject({ status: 'failed', completed_at: null, error: failure, output: [{ id: 'msg_1', status: 'completed' }] });
+    expect(sequencer.response.status).toBe('failed');
+    expect(sequencer.done).toBe(true);
+  });
+
+  it('leaves a failed end as it was', () => {
+    const sequencer = sequencerFor();
+    const out = [...sequencer.pushAll(structuredClone(upstream.slice(0, 3))), ...sequencer.end()];
+    expect(sequencer.retractTerminal(failure)).toEqual([out.at(-1)]);
+  });
+});

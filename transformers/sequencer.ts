@@ -35,6 +35,7 @@ export class Sequencer {
   private nextSequence = 0;
   private started = false;
   private terminalType: TerminalEventType | undefined;
+  private terminal: ResponsesEvent | undefined;
   private pendingError: StreamFailure | undefined;
   private readonly tracker = new OutputTracker();
   private current: ResponseObject;
@@ -90,6 +91,25 @@ export class Sequencer {
       this.emit(out, errorEvent(failure));
       this.pendingError = failure;
     }
+    this.terminate('response.failed', undefined, out);
+    return out;
+  }
+
+  /**
+   * The terminal event emitted last was never sent (the gateway could not store the response, and a response is
+   * acknowledged only once stored): a completed or incomplete end becomes `error` + `response.failed`, numbered
+   * from the terminal event's number on. A failed end already says so and stands.
+   */
+  retractTerminal(failure: StreamFailure): ResponsesEvent[] {
+    const terminal = this.terminal;
+    if (!terminal) return [];
+    if (this.terminalType === 'response.failed') return [terminal];
+    this.nextSequence = terminal.sequence_number as number;
+    this.terminalType = undefined;
+    this.terminal = undefined;
+    const out: ResponsesEvent[] = [];
+    this.emit(out, errorEvent(failure));
+    this.pendingError = failure;
     this.terminate('response.failed', undefined, out);
     return out;
   }
@@ -284,7 +304,8 @@ export class Sequencer {
     settleResponse(response, status, this.options.now(), this.pendingError);
     this.current = response;
     this.terminalType = type;
-    this.emit(out, { type, response });
+    this.terminal = { type, response };
+    this.emit(out, this.terminal);
   }
 
   private closeItems(status: 'completed' | 'incomplete', out: ResponsesEvent[]): void {

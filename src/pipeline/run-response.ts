@@ -158,7 +158,13 @@ export async function* executeResponse(
       // non-streaming client never sees a failed run's id (it gets the HTTP error), so that is not kept.
       const terminal = emitted.at(-1)!.type;
       if (isTerminalEventType(terminal) && plan.store && (plan.stream || terminal !== 'response.failed')) {
-        stored = await persist(deps, plan, { response: sequencer.response, upstreamId: sequencer.upstreamId, exchange: run.exchange, warnings });
+        try {
+          stored = await persist(deps, plan, { response: sequencer.response, upstreamId: sequencer.upstreamId, exchange: run.exchange, warnings });
+        } catch (err) {
+          // Not stored, so not acknowledged: a streaming client is told in the stream that the response failed.
+          if (!plan.stream) throw err;
+          emitted = [...emitted.slice(0, -1), ...sequencer.retractTerminal(failureOf(err))];
+        }
       }
       yield emitted;
     }
@@ -222,7 +228,7 @@ interface Outcome {
   warnings: ConversionWarning[];
 }
 
-/** Stores a finished response durably; resolves with what was stored once it is on disk. */
+/** Stores a finished response durably; resolves with what was stored once it is on disk, or fails with a logged 500. */
 async function persist(deps: PipelineDeps, plan: ResponsePlan, { response, upstreamId, exchange, warnings }: Outcome): Promise<StoredRecord> {
   const stored = serializeRecord({
     owner: plan.owner,
@@ -235,7 +241,12 @@ async function persist(deps: PipelineDeps, plan: ResponsePlan, { response, upstr
       ? { url: exchange.url, status: exchange.status, requestBody: exchange.requestBody, responseBody: exchange.responseBody(), warnings }
       : undefined,
   });
-  await deps.writer.write(stored);
+  try {
+    await deps.writer.write(stored);
+  } catch (err) {
+    deps.logger.error({ err, response_id: plan.id }, 'storing the response failed; the client is told it failed');
+    throw new GatewayError(500, 'The gateway could not store the response.', 'server_error', 'server_error');
+  }
   return stored;
 }
 

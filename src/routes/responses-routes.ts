@@ -83,8 +83,8 @@ async function pump(writer: SseWriter, first: ResponsesEvent[] | undefined, run:
     }
     writer.end();
   } catch (err) {
-    // Failures after the first byte are already events in the stream (error + response.failed); what
-    // lands here is a broken socket or a store failure, and the client can only be cut off.
+    // Failures after the first byte, a store failure included, are already events in the stream (error +
+    // response.failed); what lands here is a broken socket, and the client can only be cut off.
     writer.destroy(err as Error);
   } finally {
     await run.return(undefined as never).catch(() => undefined);
