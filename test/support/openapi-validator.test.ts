@@ -3,7 +3,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
-import { validateResponseObject, validateSchema, validateStreamEvent } from './openapi-validator.js';
+import { openResponsesSpec, validateResponseObject, validateSchema, validateStreamEvent } from './openapi-validator.js';
 import { clientsDir, fixturesDir, specDir } from './fixture-dirs.js';
 import { readJsonFixture, readSseFixture } from './read-sse-fixture.js';
 
@@ -132,6 +132,31 @@ describe('validateSchema', () => {
 
   it('throws for a schema name the spec does not have, so a typo cannot pass silently', () => {
     expect(() => validateSchema('NoSuchSchema', {})).toThrow(/NoSuchSchema/);
+  });
+});
+
+describe('the Open Responses spec', () => {
+  it('checks a Response against ResponseResource: an older OpenAI body lacks three of its required fields', () => {
+    expect(openResponsesSpec.validateResponseObject(readJsonFixture('openai/create-text.json'))).toEqual([
+      "(root): must have required property 'completed_at'",
+      "(root): must have required property 'presence_penalty'",
+      "(root): must have required property 'frequency_penalty'",
+    ]);
+  });
+
+  it('takes the nested error event OpenAI sends, and not the flat one OpenAI\'s spec describes', () => {
+    const nested = firstEvent('openai/error-event-insufficient-quota.sse', 'error');
+    expect(openResponsesSpec.validateStreamEvent(nested)).toEqual([]);
+    const { error: _nested, ...rest } = nested;
+    const flat = { ...rest, code: 'insufficient_quota', message: 'quota', param: null };
+    expect(openResponsesSpec.validateStreamEvent(flat)).toEqual(["(root): must have required property 'error'"]);
+  });
+
+  it('rejects an event type outside its union, as its compliance suite does, and knows its own reasoning events', () => {
+    const event = { type: 'response.reasoning_text.delta', sequence_number: 1, item_id: 'rs_1', output_index: 0, content_index: 0, delta: 'x' };
+    expect(openResponsesSpec.validateStreamEvent(event)).toEqual(["/type: must be an event type of this spec, not 'response.reasoning_text.delta'"]);
+    expect(openResponsesSpec.validateStreamEvent({ ...event, type: 'response.reasoning.delta' })).toEqual([]);
+    expect(validateStreamEvent(event)).toEqual([]);
   });
 });
 

@@ -1,4 +1,4 @@
-// Test support: checks objects the gateway emits against OpenAI's own OpenAPI spec (components.schemas).
+// Test support: checks objects the gateway emits against OpenAI's OpenAPI spec and the Open Responses spec (components.schemas).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
@@ -7,10 +7,9 @@ import { specDir } from './fixture-dirs.js';
 
 type JsonObject = { [key: string]: unknown };
 
-// Registered under this $id so every '#/components/schemas/X' $ref in the spec resolves inside one document.
-const SPEC_ID = 'https://junction.local/openai-openapi.json';
+// Each spec is registered (in its own Ajv) under this $id so every '#/components/schemas/X' $ref resolves inside it.
+const SPEC_ID = 'https://junction.local/openapi.json';
 const SCHEMA_PREFIX = '#/components/schemas/';
-
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -171,11 +170,35 @@ interface Loaded {
   validators: Map<string, ValidateFunction>;
 }
 
-let loaded: Loaded | undefined;
+/** One spec to validate against, and where in it the Response object and the stream events are. */
+interface SpecSource {
+  file: string;
+  /** The components.schemas member a Response object (JSON body, GET, lifecycle event payload) must match. */
+  responseSchema: string;
+  /** The union of stream event schemas: a components.schemas member, or a path's text/event-stream schema. */
+  eventUnion: (spec: JsonObject, schemas: JsonObject) => unknown;
+  /**
+   * What an event type the spec does not list is: passed (OpenAI's spec; the gateway forwards newer events
+   * untouched) or an error (Open Responses, whose compliance suite parses every event with its union).
+   */
+  unknownEvents: 'pass' | 'reject';
+}
 
-function load(): Loaded {
-  if (loaded) return loaded;
-  const specPath = path.join(specDir, 'openai-openapi.json');
+export interface SpecValidator {
+  /** The spec's file name in test/fixtures/spec/. */
+  readonly file: string;
+  /** Validates `value` against `components.schemas[schemaName]`; returns readable errors (empty = valid). */
+  validateSchema(schemaName: string, value: unknown): string[];
+  /** Validates a full Response object (OpenAI's `Response`, Open Responses' `ResponseResource`). */
+  validateResponseObject(value: unknown): string[];
+  /** Validates one streaming event against the union member selected by its `type`. */
+  validateStreamEvent(event: unknown): string[];
+  /** Name of the components.schemas member used for a stream event type, or undefined if the spec lacks it. */
+  streamEventSchemaName(type: string): string | undefined;
+}
+
+function loadSpec(source: SpecSource): Loaded {
+  const specPath = path.join(specDir, source.file);
   const spec: unknown = JSON.parse(readFileSync(specPath, 'utf8'));
   if (!isObject(spec) || !isObject(spec.components) || !isObject(spec.components.schemas)) {
     throw new Error(`${specPath}: no components.schemas`);
@@ -188,7 +211,7 @@ function load(): Loaded {
   const schemas: JsonObject = {};
   for (const [name, schema] of Object.entries(spec.components.schemas)) schemas[name] = toJsonSchema(schema, name);
   // Read the event union before rewriteTaggedUnions replaces its anyOf.
-  const eventSchemaByType = buildEventMap(schemas);
+  const eventSchemaByType = buildEventMap(source.eventUnion(spec, schemas), schemas, specPath);
   rewriteTaggedUnions(schemas);
 
   const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -197,20 +220,18 @@ function load(): Loaded {
   ajv.addFormat('unixtime', { type: 'number', validate: () => true });
   ajv.addSchema({ $id: SPEC_ID, components: { schemas } });
 
-  loaded = {
+  return {
     ajv,
     schemaNames: new Set(Object.keys(schemas)),
     eventSchemaByType,
     validators: new Map(),
   };
-  return loaded;
 }
 
-// ResponseStreamEvent is a union of 58 $refs; mapping type -> member lets us report one member's errors.
-function buildEventMap(schemas: JsonObject): Map<string, string> {
-  const union = schemas.ResponseStreamEvent;
+// An event union is a list of $refs; mapping type -> member lets us report one member's errors.
+function buildEventMap(union: unknown, schemas: JsonObject, specPath: string): Map<string, string> {
   const members = isObject(union) ? (union.anyOf ?? union.oneOf) : undefined;
-  if (!Array.isArray(members)) throw new Error('spec: ResponseStreamEvent is not an anyOf/oneOf union');
+  if (!Array.isArray(members)) throw new Error(`${specPath}: the stream event union is not an anyOf/oneOf union`);
   const map = new Map<string, string>();
   for (const member of members) {
     if (!isObject(member) || typeof member.$ref !== 'string') continue;
@@ -223,16 +244,6 @@ function buildEventMap(schemas: JsonObject): Map<string, string> {
     for (const value of values) if (typeof value === 'string') map.set(value, name);
   }
   return map;
-}
-
-function validatorFor(schemaName: string): ValidateFunction {
-  const state = load();
-  const cached = state.validators.get(schemaName);
-  if (cached) return cached;
-  if (!state.schemaNames.has(schemaName)) throw new Error(`spec has no components.schemas.${schemaName}`);
-  const validate = state.ajv.compile({ $ref: `${SPEC_ID}${SCHEMA_PREFIX}${schemaName}` });
-  state.validators.set(schemaName, validate);
-  return validate;
 }
 
 function formatError(error: ErrorObject): string {
@@ -256,27 +267,63 @@ function run(validate: ValidateFunction, value: unknown): string[] {
   return [...new Set(errors.map(formatError))];
 }
 
-/** Validates `value` against `components.schemas[schemaName]`; returns readable errors (empty = valid). */
-export function validateSchema(schemaName: string, value: unknown): string[] {
-  return run(validatorFor(schemaName), value);
+/** A validator for one spec, loaded (3–4 MB of JSON, rewritten) on first use. */
+function specValidator(source: SpecSource): SpecValidator {
+  let loaded: Loaded | undefined;
+  const load = () => (loaded ??= loadSpec(source));
+
+  const validatorFor = (schemaName: string): ValidateFunction => {
+    const state = load();
+    const cached = state.validators.get(schemaName);
+    if (cached) return cached;
+    if (!state.schemaNames.has(schemaName)) throw new Error(`${source.file} has no components.schemas.${schemaName}`);
+    const validate = state.ajv.compile({ $ref: `${SPEC_ID}${SCHEMA_PREFIX}${schemaName}` });
+    state.validators.set(schemaName, validate);
+    return validate;
+  };
+  const validateSchema = (schemaName: string, value: unknown) => run(validatorFor(schemaName), value);
+
+  return {
+    file: source.file,
+    validateSchema,
+    validateResponseObject: (value) => validateSchema(source.responseSchema, value),
+    validateStreamEvent(event) {
+      if (!isObject(event) || typeof event.type !== 'string') return ['(root): must be an object with a string "type"'];
+      const schemaName = load().eventSchemaByType.get(event.type);
+      if (schemaName !== undefined) return validateSchema(schemaName, event);
+      return source.unknownEvents === 'pass' ? [] : [`/type: must be an event type of this spec, not '${event.type}'`];
+    },
+    streamEventSchemaName: (type) => load().eventSchemaByType.get(type),
+  };
 }
 
-/** Validates a full Response object (`components.schemas.Response`). */
-export function validateResponseObject(value: unknown): string[] {
-  return validateSchema('Response', value);
-}
+/** OpenAI's own spec. Event types it does not know pass: the gateway forwards newer events untouched. */
+export const openaiSpec = specValidator({
+  file: 'openai-openapi.json',
+  responseSchema: 'Response',
+  eventUnion: (_spec, schemas) => schemas.ResponseStreamEvent,
+  unknownEvents: 'pass',
+});
 
+/** The Open Responses spec, the one its public compliance suite checks (ResponseResource, the streaming events). */
+export const openResponsesSpec = specValidator({
+  file: 'openresponses-openapi.json',
+  responseSchema: 'ResponseResource',
+  eventUnion: (spec) => {
+    const paths = spec.paths as Record<string, { post?: { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> } }>;
+    return paths['/responses']?.post?.responses?.['200']?.content?.['text/event-stream']?.schema;
+  },
+  unknownEvents: 'reject',
+});
+
+/** Validates `value` against OpenAI's `components.schemas[schemaName]`; returns readable errors (empty = valid). */
+export const validateSchema = (schemaName: string, value: unknown) => openaiSpec.validateSchema(schemaName, value);
+/** Validates a full Response object against OpenAI's `Response`. */
+export const validateResponseObject = (value: unknown) => openaiSpec.validateResponseObject(value);
 /**
- * Validates one streaming event against the ResponseStreamEvent member selected by its `type`.
+ * Validates one streaming event against OpenAI's ResponseStreamEvent member selected by its `type`.
  * Event types the spec does not know return [] because the gateway forwards unknown events untouched.
  */
-export function validateStreamEvent(event: unknown): string[] {
-  if (!isObject(event) || typeof event.type !== 'string') return ['(root): must be an object with a string "type"'];
-  const schemaName = load().eventSchemaByType.get(event.type);
-  return schemaName === undefined ? [] : validateSchema(schemaName, event);
-}
-
-/** Name of the components.schemas member used for a stream event type, or undefined if the spec lacks it. */
-export function streamEventSchemaName(type: string): string | undefined {
-  return load().eventSchemaByType.get(type);
-}
+export const validateStreamEvent = (event: unknown) => openaiSpec.validateStreamEvent(event);
+/** Name of OpenAI's components.schemas member for a stream event type, or undefined if the spec lacks it. */
+export const streamEventSchemaName = (type: string) => openaiSpec.streamEventSchemaName(type);
