@@ -1,4 +1,5 @@
 // Builds the Response object the gateway shows: the request's echo, what upstream said, and the gateway's own fields.
+import { normalizeEchoedTools } from './normalize-echoed-tools.js';
 import type { JsonObject, ResponseItem, ResponseObject, ResponseStatus, ResponseUsage } from './responses-types.js';
 import { withLogprobs, type StreamFailure } from './stream-event-shapes.js';
 
@@ -65,12 +66,16 @@ export function responseSkeleton(request: JsonObject, init: { createdAt: number;
     top_logprobs: 0,
     top_p: 1,
     truncation: 'disabled',
+    // OpenAI's streams say `usage: null` until the end; the Open Responses spec requires the key.
+    usage: null,
     metadata: {},
   };
   for (const field of REQUEST_ECHO_FIELDS) {
     const value = request[field];
     if (value !== undefined && value !== null) skeleton[field] = value;
   }
+  skeleton.tools = normalizeEchoedTools(skeleton.tools) as JsonObject[];
+  skeleton.reasoning = withSummary(skeleton.reasoning);
   return Object.assign(skeleton, init.overrides);
 }
 
@@ -87,14 +92,21 @@ export function mergeSnapshot(
       const value = upstream[key];
       // The gateway owns ids, output and state references; upstream's echo of them says nothing about ours.
       if (key === 'id' || key === 'output' || key === 'conversation' || value === undefined) continue;
-      // OpenAI echoes `user: null` and `usage: null`, which its own spec types as non-nullable (and
-      // optional): absent says the same thing and conforms. Skipped rather than deleted after: a deleted
-      // key turns the object into a slow dictionary for every later read and JSON.stringify.
-      if (value === null && (key === 'user' || key === 'usage')) {
-        if (key in merged) delete merged[key];
-        continue;
+      if (value === null) {
+        // OpenAI echoes `user: null`, which its own spec types as a non-nullable (and optional) string: absent
+        // says the same thing and conforms. Skipped rather than deleted after: a deleted key turns the object
+        // into a slow dictionary for every later read and JSON.stringify.
+        if (key === 'user') {
+          if (key in merged) delete merged[key];
+          continue;
+        }
+        // An upstream's null never hides what the gateway knows: xAI and OpenRouter echo `temperature`,
+        // `top_p` (and `truncation`) as null although they ran with the request's values or their defaults.
+        if (merged[key] !== null && merged[key] !== undefined) continue;
       }
-      merged[key] = value;
+      if (key === 'tools') merged.tools = normalizeEchoedTools(value);
+      else if (key === 'reasoning') merged.reasoning = withSummary(value);
+      else merged[key] = value;
     }
   }
   Object.assign(merged, overrides);
@@ -102,6 +114,13 @@ export function mergeSnapshot(
   merged.object = 'response';
   if (merged.usage) merged.usage = normalizeUsage(merged.usage);
   return merged;
+}
+
+/** OpenAI's older streams echo `reasoning` as `{effort, generate_summary}`; today's (and Open Responses) have `summary`. */
+function withSummary(reasoning: unknown): unknown {
+  if (typeof reasoning !== 'object' || reasoning === null || 'summary' in reasoning) return reasoning;
+  const { generate_summary: legacy } = reasoning as JsonObject;
+  return { ...reasoning, summary: typeof legacy === 'string' ? legacy : null };
 }
 
 /** Sets what a final status implies: completed_at only when completed, usage details always present. */

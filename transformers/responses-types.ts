@@ -64,8 +64,8 @@ export interface ResponseObject extends JsonObject {
   status: ResponseStatus;
   model: string;
   output: ResponseItem[];
-  /** Absent until the response has finished (or when upstream never reported it). */
-  usage?: ResponseUsage;
+  /** `null` until the response has finished (or when upstream never reported it), as OpenAI sends it. */
+  usage: ResponseUsage | null;
   error: { code: string; message: string } | null;
   incomplete_details: { reason: string } | null;
 }
