@@ -120,3 +120,37 @@ describe('encrypted reasoning across providers', () => {
     expect(otherProvider.some((i) => i.type === 'message' && i.role === 'assistant')).toBe(true);
   });
 });
+
+describe('a web search through a chat provider', () => {
+  const fixture = 'openrouter/chat-web-search-synthetic.sse';
+
+  it.each([
+    ['a web_search tool (OpenRouter web plugin)', { model: 'openrouter/openai/gpt-4o', tools: [{ type: 'web_search' }] }],
+    ['an :online model', { model: 'openrouter/openai/gpt-4o:online' }],
+  ])('with %s, the output opens with the web_search_call OpenAI would send', async (_name, request) => {
+    env.upstream.reply('/v1/chat/completions', fixtureReply(fixture));
+    const result = await postResponses(env.gateway.url, { ...request, input: 'When did OpenAI announce the Responses API?', stream: true });
+    expect(streamViolations(result.events)).toEqual([]);
+    const final = result.events.at(-1)!.response as JsonObject;
+    const output = final.output as JsonObject[];
+    expect(output.map((item) => item.type)).toEqual(['web_search_call', 'message']);
+    expect(output[0]).toMatchObject({ type: 'web_search_call', status: 'completed', action: { type: 'search' } });
+    expect(result.events.filter((e) => e.type.startsWith('response.web_search_call.')).map((e) => [e.type, e.item_id])).toEqual(
+      ['in_progress', 'searching', 'completed'].map((step) => [`response.web_search_call.${step}`, output[0]!.id]),
+    );
+    const sent = env.upstream.received.at(-1)!.json;
+    expect(Boolean(sent.plugins) || String(sent.model).endsWith(':online')).toBe(true);
+  });
+
+  it('echoes the tools as OpenAI does: the web_search tool with its defaults, a function tool strict unless told', async () => {
+    env.upstream.reply('/v1/chat/completions', fixtureReply(fixture));
+    const fn = { type: 'function', name: 'f', parameters: { type: 'object', properties: {} } };
+    const result = await postResponses(env.gateway.url, { model: 'openrouter/openai/gpt-4o', input: 'hi', tools: [{ type: 'web_search' }, fn] });
+    expect(result.json!.tools).toEqual([
+      { type: 'web_search', filters: null, search_context_size: 'medium', user_location: null },
+      { type: 'function', description: null, name: 'f', parameters: { type: 'object', properties: {} }, strict: true },
+    ]);
+    // What reaches the Chat upstream is untouched by the echo: no strict the client did not send.
+    expect((env.upstream.received.at(-1)!.json.tools as JsonObject[])[0]).toEqual({ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: {} } } });
+  });
+});

@@ -39,6 +39,7 @@ export function createChatCompletionsProvider(name: string, config: ProviderConf
       const converter = createChatStreamConverter({
         newItemId: call.newItemId,
         reasoningEvents: reasoning?.summary ? 'summary' : 'text',
+        webSearch: searchesTheWeb(converted.body, call.upstreamModel),
       });
       return { events: toEvents(name, res, converter, capture), warnings: [...clamped.warnings, ...converted.warnings], exchange };
     },
@@ -64,6 +65,12 @@ async function* toEvents(name: string, res: UpstreamResponse, converter: ChatStr
     if (done !== -1) break;
   }
   yield converter.finish();
+}
+
+/** OpenRouter's web plugin (what a `web_search` tool becomes) and its `:online` models search before answering. */
+function searchesTheWeb(body: JsonObject, upstreamModel: string): boolean {
+  const plugins = Array.isArray(body.plugins) ? (body.plugins as JsonObject[]) : [];
+  return upstreamModel.endsWith(':online') || plugins.some((plugin) => plugin?.id === 'web');
 }
 
 function parseJson(name: string, text: string): unknown {

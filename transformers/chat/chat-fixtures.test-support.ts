@@ -54,7 +54,8 @@ export function counterIds(): ChatStreamOptions['newItemId'] {
 export function convertChunks(
   chunks: unknown[],
   reasoningEvents: ChatStreamOptions['reasoningEvents'] = 'summary',
+  webSearch = false,
 ): ResponsesEvent[] {
-  const converter = createChatStreamConverter({ newItemId: counterIds(), reasoningEvents });
+  const converter = createChatStreamConverter({ newItemId: counterIds(), reasoningEvents, webSearch });
   return [...chunks.flatMap((chunk) => converter.push(chunk)), ...converter.finish()];
 }

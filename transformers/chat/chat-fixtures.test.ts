@@ -212,4 +212,40 @@ describe('what each known fixture turns into', () => {
       total_tokens: 177,
     });
   });
+
+  describe('openrouter/chat-web-search-synthetic.sse: a web search shown as the web_search_call item OpenAI sends', () => {
+    const chunks = readFixtureChunks('openrouter/chat-web-search-synthetic.sse');
+    const cited = ['https://openai.com/index/new-tools-for-building-agents/', 'https://platform.openai.com/docs/api-reference/responses'];
+
+    it('opens the output with a completed search when the request turned the web plugin on', () => {
+      const events = convertChunks(chunks, 'summary', true);
+      const { items } = checkEventInvariants(events);
+      expect(items.map((item) => item.type)).toEqual(['web_search_call', 'message']);
+      expect(items[0]).toEqual({ id: expect.stringMatching(/^ws_/), type: 'web_search_call', status: 'completed', action: { type: 'search' } });
+      expect(events.slice(0, 5).map((event) => event.type)).toEqual([
+        'response.output_item.added',
+        'response.web_search_call.in_progress',
+        'response.web_search_call.searching',
+        'response.web_search_call.completed',
+        'response.output_item.done',
+      ]);
+      expect((items[1].content as JsonObject[])[0].annotations).toHaveLength(2);
+      expect(foldWithOpenAiSdk(events)).toEqual(items);
+    });
+
+    it('adds the search after the answer, with the cited pages, when only the citations tell of it', () => {
+      const { items } = checkEventInvariants(convertChunks(chunks));
+      expect(items.map((item) => item.type)).toEqual(['message', 'web_search_call']);
+      expect(items[1].action).toEqual({ type: 'search', sources: cited.map((url) => ({ type: 'url', url })) });
+    });
+
+    it('shows no search for an answer without citations, plugin or not', () => {
+      expect(checkEventInvariants(convertChunks(readFixtureChunks('openrouter/chat-text.sse'))).items.map((item) => item.type)).toEqual(['message']);
+    });
+
+    it('a stream that never produced output shows no search either', () => {
+      const { items } = checkEventInvariants(convertChunks([{ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }], 'summary', true));
+      expect(items).toEqual([]);
+    });
+  });
 });

@@ -18,14 +18,20 @@ import {
   type OutputTrack,
   type ReasoningEventMode,
   type ReasoningTrack,
+  type WebSearchTrack,
 } from './output-item-events.js';
 import { readChatDelta, type DeltaPart } from './read-chat-delta.js';
 
 export interface ChatStreamOptions {
   /** Ids are passed in: transformers have no randomness. */
-  newItemId: (prefix: 'msg' | 'rs' | 'fc') => string;
+  newItemId: (prefix: 'msg' | 'rs' | 'fc' | 'ws') => string;
   /** 'summary' streams reasoning as reasoning_summary_* events, 'text' as reasoning_text events. */
   reasoningEvents: ReasoningEventMode;
+  /**
+   * The upstream searches the web before it answers (OpenRouter's web plugin, an `:online` model): the
+   * output opens with a `web_search_call` item, as OpenAI's does.
+   */
+  webSearch?: boolean;
 }
 
 export interface ChatStreamConverter {
@@ -57,6 +63,10 @@ interface StreamState {
   usage: ResponseUsage | undefined;
   /** The model that actually answered (OpenRouter fallbacks, dated snapshots), from the chunks. */
   model: string | undefined;
+  /** Whether a web_search_call item was opened; without one, cited pages get a trailing one. */
+  searched: boolean;
+  /** The pages the answer cites (url_citation annotations), each once. */
+  citedUrls: string[];
   ended: boolean;
 }
 
@@ -68,6 +78,8 @@ export function createChatStreamConverter(options: ChatStreamOptions): ChatStrea
     finishReason: undefined,
     usage: undefined,
     model: undefined,
+    searched: false,
+    citedUrls: [],
     ended: false,
   };
   const mode = options.reasoningEvents;
@@ -117,6 +129,9 @@ export function createChatStreamConverter(options: ChatStreamOptions): ChatStrea
   /** Closes every item, then the `error` event when failed, then the one terminal event. */
   function end(outcome: ChatOutcome): ResponsesEvent[] {
     if (state.lateDetails.length > 0) addLateDetails();
+    // Citations prove a search the request did not announce (a model that searches on its own): it is shown
+    // after the answer, since the answer has already been streamed.
+    if (!state.searched && state.citedUrls.length > 0) addSlot(webSearchTrack(state.citedUrls), true);
     const events = advance(outcome.status === 'completed' ? 'completed' : 'incomplete');
     if (outcome.status === 'failed') {
       events.push({
@@ -179,6 +194,9 @@ export function createChatStreamConverter(options: ChatStreamOptions): ChatStrea
     const track = slot.track;
     const firstIndex = track.annotations.length;
     track.annotations.push(...annotations);
+    for (const annotation of annotations) {
+      if (annotation.type === 'url_citation' && typeof annotation.url === 'string' && !state.citedUrls.includes(annotation.url)) state.citedUrls.push(annotation.url);
+    }
     return slot.stage === 'open' ? annotationEvents(track, slot.outputIndex, annotations, firstIndex) : [];
   }
 
@@ -230,11 +248,22 @@ export function createChatStreamConverter(options: ChatStreamOptions): ChatStrea
   }
 
   function startSlot<T extends OutputTrack>(track: T): Slot<T> {
+    // The search ran before the model wrote anything: its item comes first, already complete.
+    if (options.webSearch && !state.searched) addSlot(webSearchTrack([]), true);
     const previous = currentSlot();
     if (previous && previous.track.kind !== 'function_call') previous.sealed = true;
-    const slot: Slot<T> = { track, outputIndex: state.slots.length, stage: 'pending', sealed: false };
+    return addSlot(track, false);
+  }
+
+  function addSlot<T extends OutputTrack>(track: T, sealed: boolean): Slot<T> {
+    if (track.kind === 'web_search_call') state.searched = true;
+    const slot: Slot<T> = { track, outputIndex: state.slots.length, stage: 'pending', sealed };
     state.slots.push(slot);
     return slot;
+  }
+
+  function webSearchTrack(sources: string[]): WebSearchTrack {
+    return { kind: 'web_search_call', id: options.newItemId('ws'), sources: [...sources] };
   }
 
   /**

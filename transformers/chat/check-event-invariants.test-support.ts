@@ -127,6 +127,11 @@ function checkContentEvent(event: ResponsesEvent, open: OpenItem, where: string)
       expect(event.arguments, where).toBe(open.text);
       expect(event.name, where).toBe(open.item.name);
       return;
+    case 'response.web_search_call.in_progress':
+    case 'response.web_search_call.searching':
+    case 'response.web_search_call.completed':
+      expect(open.item.type, where).toBe('web_search_call');
+      return;
     default:
       throw new Error(`${where}: unexpected event type`);
   }
@@ -151,6 +156,10 @@ function checkFinalItem(item: JsonObject, open: OpenItem, where: string): void {
       expect(item.arguments, where).toBe(open.text);
       expect(item.name, where).toBe(open.item.name);
       expect(item.call_id, where).toBe(open.item.call_id);
+      return;
+    case 'web_search_call':
+      expect(item.status, where).toBe('completed');
+      expect(asObject(item.action).type, where).toBe('search');
       return;
     default:
       throw new Error(`${where}: unexpected item type ${String(item.type)}`);

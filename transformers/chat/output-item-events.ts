@@ -6,7 +6,7 @@ export type ReasoningEventMode = 'summary' | 'text';
 export type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
 
 /** What the converter accumulates for one output item, before and while it is streamed. */
-export type OutputTrack = ReasoningTrack | MessageTrack | FunctionCallTrack;
+export type OutputTrack = ReasoningTrack | MessageTrack | FunctionCallTrack | WebSearchTrack;
 
 export interface ReasoningTrack {
   kind: 'reasoning';
@@ -32,6 +32,14 @@ export interface FunctionCallTrack {
   callId: string;
   name: string;
   arguments: string;
+}
+
+/** A web search the upstream ran (OpenRouter's web plugin, an `:online` model), shown as OpenAI shows its own. */
+export interface WebSearchTrack {
+  kind: 'web_search_call';
+  id: string;
+  /** The cited pages, when they are known before the item closes. */
+  sources: string[];
 }
 
 /** `output_item.added` and, for a track that already holds data (it was waiting its turn), that data as deltas. */
@@ -66,6 +74,16 @@ export function itemAddedEvents(track: OutputTrack, outputIndex: number, mode: R
       const events: ResponsesEvent[] = [{ type: 'response.output_item.added', output_index: outputIndex, item }];
       if (track.arguments !== '') events.push(...argumentsDeltaEvents(track, outputIndex, track.arguments));
       return events;
+    }
+    case 'web_search_call': {
+      // OpenAI announces the item without `action`, which its spec requires; the search action is known here.
+      const item: ResponseItem = { id: track.id, type: 'web_search_call', status: 'in_progress', action: { type: 'search' } };
+      const address = { item_id: track.id, output_index: outputIndex };
+      return [
+        { type: 'response.output_item.added', output_index: outputIndex, item },
+        { type: 'response.web_search_call.in_progress', ...address },
+        { type: 'response.web_search_call.searching', ...address },
+      ];
     }
     default:
       return assertNever(track);
@@ -159,6 +177,13 @@ export function itemDoneEvents(
       events.push({ type: 'response.function_call_arguments.done', ...address, name: track.name, arguments: args });
       events.push(itemDone(outputIndex, item));
       return events;
+    }
+    case 'web_search_call': {
+      const action: JsonObject = { type: 'search' };
+      if (track.sources.length > 0) action.sources = track.sources.map((url) => ({ type: 'url', url }));
+      // The search itself ran whatever became of the answer after it.
+      const item: ResponseItem = { id: track.id, type: 'web_search_call', status: 'completed', action };
+      return [{ type: 'response.web_search_call.completed', item_id: track.id, output_index: outputIndex }, itemDone(outputIndex, item)];
     }
     default:
       return assertNever(track);
