@@ -1,91 +1,36 @@
-// What the gateway emits (events, Response objects, GET/DELETE/list bodies, errors) checked against OpenAI's OpenAPI spec.
+// What the gateway emits (events, Response objects, GET/DELETE/list bodies, errors) checked against OpenAI's spec and the Open Responses spec.
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../transformers/responses-types.js';
 import { getJson, postResponses } from './support/gateway-client.js';
 import { fixturePath, fixtureReply } from './support/mock-upstream.js';
-import { validateResponseObject, validateSchema, validateStreamEvent } from './support/openapi-validator.js';
+import { validateSchema } from './support/openapi-validator.js';
+import { KNOWN_GAPS, SpecAudit, describeGap } from './support/spec-known-gaps.js';
 import { authHeaders, useGatewayWithMock } from './support/test-gateway.js';
 
-/**
- * Where the gateway's output still differs from the spec, each for a stated reason. `where` is the event type
- * (or `object` for a Response body: non-streaming JSON and GET), `error` the validator's message with array
- * indices written as N. Every entry must still occur (see the last test), so a fixed gap is removed from here.
- */
-const KNOWN_GAPS: { files: RegExp; where: RegExp; error: string; why: string }[] = [
-  {
-    files: /web-search-annotation|web-search-reasoning|xai\/web-search/,
-    where: /^response\.output_item\.added$/,
-    error: "/item: must have required property 'action'",
-    why: 'upstream announces web_search_call items without `action` (filled in only at output_item.done, or never by xAI)',
-  },
-  ...['/item', '/response/output/N', '/output/N'].map((path, i) => ({
-    files: /xai\/web-search/,
-    where: [/^response\.output_item\.done$/, /^response\.completed$/, /^object$/][i]!,
-    error: `${path}: must have required property 'action'`,
-    why: "xAI's web_search_call items never carry `action`",
-  })),
-  ...['/item/action/sources/N', '/response/output/N/action/sources/N', '/output/N/action/sources/N'].flatMap((path, i) =>
-    [`${path}: must have required property 'url'`, `${path}/type: must be equal to one of the allowed values ["url"]`].map((error) => ({
-      files: /web-search-reasoning/,
-      where: [/^response\.output_item\.done$/, /^response\.completed$/, /^object$/][i]!,
-      error,
-      why: 'OpenAI sends web search sources `{type:"api", name}`, newer than this spec snapshot (passed through as recorded)',
-    })),
-  ),
-  ...[
-    ['/annotation', /^response\.output_text\.annotation\.added$/],
-    ['/part/annotations/N', /^response\.content_part\.done$/],
-    ['/item/content/N/annotations/N', /^response\.output_item\.done$/],
-    ['/response/output/N/content/N/annotations/N', /^response\.completed$/],
-    ['/output/N/content/N/annotations/N', /^object$/],
-  ].flatMap(([path, where]) =>
-    ['start_index', 'end_index', 'title'].map((field) => ({
-      files: /xai\/(web-search|x-search)/,
-      where: where as RegExp,
-      error: `${path as string}: must have required property '${field}'`,
-      why: "xAI's url_citation annotations carry only {type, url}",
-    })),
-  ),
-  ...['/annotation: must be null', '/annotation: must match a schema in anyOf'].map((error) => ({
-    files: /xai\/(web-search|x-search)/,
-    where: /^response\.output_text\.annotation\.added$/,
-    error,
-    why: "the same xAI annotation, as reported through the event's nullable union",
-  })),
-  ...[/^response\.(created|in_progress|completed)$/, /^object$/].map((where, i) => ({
-    files: /xai\/x-search/,
-    where,
-    error: `${i === 0 ? '/response' : ''}/tools/N/type: must be equal to one of the allowed values`,
-    why: "xAI echoes its own `x_search` tool type, which OpenAI's spec does not know (passed through)",
-  })),
-];
+interface Replay {
+  file: string;
+  model: string;
+  /** The upstream endpoint the provider calls. */
+  upstreamPath: string;
+}
 
-const NATIVE = [
+const NATIVE: Replay[] = [
   ...readdirSync(fixturePath('openai'))
     .filter((f) => f.endsWith('.sse') && !f.startsWith('chat-') && !f.includes('error-event') && !f.includes('resume'))
-    .map((f) => ({ file: `openai/${f}`, model: 'gpt-4o' })),
+    .map((f) => ({ file: `openai/${f}`, model: 'gpt-4o', upstreamPath: '/v1/responses' })),
   ...readdirSync(fixturePath('xai'))
     .filter((f) => f.endsWith('.sse'))
-    .map((f) => ({ file: `xai/${f}`, model: 'grok-code-fast-1' })),
-  { file: 'openrouter/responses-reasoning-text.sse', model: 'gpt-4o' },
+    .map((f) => ({ file: `xai/${f}`, model: 'grok-code-fast-1', upstreamPath: '/v1/responses' })),
+  { file: 'openrouter/responses-reasoning-text.sse', model: 'gpt-4o', upstreamPath: '/v1/responses' },
 ];
 
-const matched = new Set<number>();
-/** Recordings replayed to the end (the stale-gap check below replays the others itself). */
-const replayed = new Set<string>();
-
-/** The validator's errors for one value, minus the known gaps of this fixture. */
-function unexpected(file: string, where: string, errors: string[]): string[] {
-  return errors
-    .map((error) => error.replace(/\/\d+(?=\/|:)/g, '/N'))
-    .filter((error) => {
-      const gap = KNOWN_GAPS.findIndex((g) => g.files.test(file) && g.where.test(where) && error.startsWith(g.error));
-      if (gap >= 0) matched.add(gap);
-      return gap < 0;
-    })
-    .map((error) => `${where} ${error}`);
-}
+const CHAT: Replay[] = [
+  ...readdirSync(fixturePath('openrouter'))
+    .filter((f) => f.startsWith('chat-') && (f.endsWith('.sse') || (f.endsWith('.json') && !f.endsWith('.request.json'))))
+    .map((f) => `openrouter/${f}`),
+  'openai/chat-tool-calls.sse',
+].map((file) => ({ file, model: 'openrouter/openai/gpt-4o', upstreamPath: '/v1/chat/completions' }));
 
 const env = useGatewayWithMock();
 
@@ -94,48 +39,57 @@ const INPUT = [
   { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello' }] },
 ];
 
-/** Replays one recording streamed and not, and returns what the spec rejects beyond the known gaps. */
-async function replay(file: string, model: string): Promise<string[]> {
-  env.upstream.reply('/v1/responses', fixtureReply(file));
-  const streamed = await postResponses(env.gateway.url, { model, input: INPUT, stream: true });
-  expect(streamed.status).toBe(200);
-  const problems = streamed.events.flatMap((event) => unexpected(file, event.type, validateStreamEvent(event)));
+/** The function tool the Open Responses compliance suite sends: no `strict`, as many clients send it. */
+const FUNCTION_TOOL = {
+  type: 'function',
+  name: 'get_weather',
+  description: 'Get the current weather for a location',
+  parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
+};
 
-  const final = streamed.events.at(-1)!.response as JsonObject;
-  problems.push(...unexpected(file, 'object', validateResponseObject(final)));
-  const stored = await getJson(env.gateway.url, `/v1/responses/${String(final.id)}`);
-  expect(stored.status).toBe(200);
-  problems.push(...unexpected(file, 'object', validateResponseObject(stored.json)));
-  const items = await getJson(env.gateway.url, `/v1/responses/${String(final.id)}/input_items`);
-  expect(items.status).toBe(200);
-  problems.push(...unexpected(file, 'list', validateSchema('ResponseItemList', items.json)));
+/** What the client asks for: a web search where the recording searched, a function tool otherwise. */
+const toolsFor = (file: string) => (/web-search|x-search/.test(file) ? [{ type: 'web_search' }] : [FUNCTION_TOOL]);
 
-  env.upstream.reply('/v1/responses', fixtureReply(file));
-  const plain = await postResponses(env.gateway.url, { model, input: 'hello' });
-  expect(plain.status).toBe(200);
-  problems.push(...unexpected(file, 'object', validateResponseObject(plain.json)));
+describe.each([...NATIVE, ...CHAT])('replaying $file', ({ file, model, upstreamPath }) => {
+  it('emits events, a final object, a GET body and an input item list that both specs accept', async () => {
+    const audit = new SpecAudit(file);
+    env.upstream.reply(upstreamPath, fixtureReply(file));
+    const streamed = await postResponses(env.gateway.url, { model, input: INPUT, tools: toolsFor(file), stream: true });
+    expect(streamed.status).toBe(200);
+    streamed.events.forEach((event) => audit.event(event));
 
-  replayed.add(file);
-  return [...new Set(problems)];
-}
+    const final = streamed.events.at(-1)!.response as JsonObject;
+    audit.response(final);
+    const stored = await getJson(env.gateway.url, `/v1/responses/${String(final.id)}`);
+    expect(stored.status).toBe(200);
+    audit.response(stored.json);
+    const items = await getJson(env.gateway.url, `/v1/responses/${String(final.id)}/input_items`);
+    expect(items.status).toBe(200);
+    audit.openaiSchema('ResponseItemList', items.json);
 
-describe.each(NATIVE)('replaying $file', ({ file, model }) => {
-  it('emits events, a final object, a GET body and an input item list that the spec accepts', async () => {
-    expect(await replay(file, model)).toEqual([]);
+    env.upstream.reply(upstreamPath, fixtureReply(file));
+    const plain = await postResponses(env.gateway.url, { model, input: 'hello', tools: toolsFor(file) });
+    // A run that fails is an HTTP error for a non-streaming client (checked as an ErrorResponse below).
+    if (final.status === 'failed') expect(validateSchema('ErrorResponse', plain.json)).toEqual([]);
+    else audit.response(plain.json);
+
+    expect(audit.unexpected).toEqual([]);
+    expect(audit.stale, 'known gaps that no longer occur here: remove them from KNOWN_GAPS').toEqual([]);
   });
 });
 
 describe('a stream that fails after output (a real recording cut short)', () => {
-  it('emits an error event and a response.failed that the spec accepts', async () => {
+  it('emits an error event and a response.failed that both specs accept', async () => {
     const bytes = readFileSync(fixturePath('openai/text-with-conversation.sse'), 'utf8');
     env.upstream.reply('/v1/responses', { body: bytes.slice(0, bytes.indexOf('event: response.output_text.done')), contentType: 'text/event-stream' });
     const streamed = await postResponses(env.gateway.url, { model: 'gpt-4o', input: 'hi', stream: true });
     expect(streamed.events.slice(-2).map((e) => e.type)).toEqual(['error', 'response.failed']);
-    const file = 'synthetic/cut-short';
-    const problems = streamed.events.flatMap((event) => unexpected(file, event.type, validateStreamEvent(event)));
+    const audit = new SpecAudit('synthetic/cut-short');
+    streamed.events.forEach((event) => audit.event(event));
     const stored = await getJson(env.gateway.url, `/v1/responses/${String((streamed.events.at(-1)!.response as JsonObject).id)}`);
-    problems.push(...unexpected(file, 'object', validateResponseObject(stored.json)));
-    expect(problems).toEqual([]);
+    audit.response(stored.json);
+    expect(audit.unexpected).toEqual([]);
+    expect(audit.stale).toEqual([]);
   });
 });
 
@@ -224,10 +178,14 @@ describe('other bodies', () => {
 });
 
 describe('the known gaps', () => {
-  it('each still occurs (remove an entry from KNOWN_GAPS once the gateway conforms there)', async () => {
-    // Under a name filter (-t), or after a replay failed, some recordings have not been replayed: replay them here.
-    for (const { file, model } of NATIVE) if (!replayed.has(file)) await replay(file, model);
-    const stale = KNOWN_GAPS.filter((_, i) => !matched.has(i)).map((g) => `${g.files} ${g.where} ${g.error}`);
-    expect(stale).toEqual([]);
+  it('each names fixtures that are replayed here (where each replay checks that it still occurs)', () => {
+    const files = [...NATIVE, ...CHAT].map((replay) => replay.file).concat('synthetic/cut-short');
+    expect(KNOWN_GAPS.filter((gap) => !files.some((file) => gap.files.test(file))).map(describeGap)).toEqual([]);
+  });
+
+  it('a gap that does not occur in a replay is reported as stale', () => {
+    const audit = new SpecAudit('openai/text-with-conversation.sse');
+    expect(audit.stale).toEqual(KNOWN_GAPS.filter((gap) => gap.files.test('openai/text-with-conversation.sse')).map(describeGap));
+    expect(audit.stale.length).toBeGreaterThan(0);
   });
 });
