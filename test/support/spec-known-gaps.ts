@@ -66,15 +66,19 @@ export const KNOWN_GAPS: KnownGap[] = [
     why: 'OpenAI names raw reasoning events response.reasoning_text.*; Open Responses calls them response.reasoning.*',
   },
   ...TOOL_PATHS.flatMap(([path, where]) =>
-    ["must have required property 'name'", "must have required property 'description'", "must have required property 'parameters'", "must have required property 'strict'", 'type: must be equal to one of the allowed values ["function"]'].map(
-      (message): KnownGap => ({
-        spec: 'openresponses',
-        files: WEB_SEARCH,
-        where,
-        error: `${path}${message.startsWith('type') ? '/' : ': '}${message}`,
-        why: 'Open Responses knows only function tools; hosted tools (web_search, xAI x_search) are echoed as OpenAI and xAI echo them',
-      }),
-    ),
+    [
+      ": must have required property 'name'",
+      ": must have required property 'description'",
+      ": must have required property 'parameters'",
+      ": must have required property 'strict'",
+      '/type: must be equal to one of the allowed values ["function"]',
+    ].map((suffix): KnownGap => ({
+      spec: 'openresponses',
+      files: WEB_SEARCH,
+      where,
+      error: `${path}${suffix}`,
+      why: 'Open Responses knows only function tools; hosted tools (web_search, xAI x_search) are echoed as OpenAI and xAI echo them',
+    })),
   ),
   ...ITEM_PATHS.flatMap(([path, where]) =>
     [`${path}/type: must be equal to one of the allowed values`, ...(path === '/item' ? [`${path}: must be null`, `${path}: must match a schema in anyOf`] : [])].map(
