@@ -11,14 +11,11 @@ import type { JsonObject } from './responses-types.js';
  * Returns `tools` itself when nothing needed filling, so an echo that is already whole costs no copy.
  */
 export function normalizeEchoedTools(tools: unknown): unknown {
-  if (!Array.isArray(tools) || tools.length === 0) return tools;
-  let changed = false;
-  const normalized = tools.map((tool: unknown) => {
-    const whole = normalizeTool(tool);
-    if (whole !== tool) changed = true;
-    return whole;
-  });
-  return changed ? normalized : tools;
+  if (!Array.isArray(tools)) return tools;
+  for (let i = 0; i < tools.length; i++) {
+    if (normalizeTool(tools[i]) !== tools[i]) return tools.map(normalizeTool);
+  }
+  return tools;
 }
 
 function normalizeTool(tool: unknown): unknown {
