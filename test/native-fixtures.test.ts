@@ -168,3 +168,19 @@ describe('an upstream that closes mid-stream (a truncated real recording)', () =
     expect(stored.json).toEqual(response);
   });
 });
+
+describe("xAI's thin echo (temperature: null, top_p: null, tools without their defaults)", () => {
+  it.each([true, false])('carries the request\'s numbers, OpenAI\'s defaults and whole tools (stream: %s)', async (stream) => {
+    env.upstream.reply('/v1/responses', fixtureReply('xai/web-search.sse'));
+    const result = await postResponses(env.gateway.url, { model: 'grok-code-fast-1', input: 'news?', temperature: 0.3, tools: [{ type: 'web_search' }], stream });
+    expect(result.status).toBe(200);
+    const snapshots = stream ? result.events.filter((e) => e.response).map((e) => e.response as JsonObject) : [result.json!];
+    expect(snapshots.length).toBeGreaterThan(0);
+    for (const response of snapshots) {
+      expect(response).toMatchObject({ temperature: 0.3, top_p: 1 });
+      expect(response.tools).toEqual([{ type: 'web_search', filters: null, search_context_size: 'medium', user_location: null }]);
+    }
+    // What xAI received is what the client sent: the echo is the gateway's, not the request's.
+    expect(env.upstream.received.at(-1)!.json.tools).toEqual([{ type: 'web_search' }]);
+  });
+});
