@@ -205,6 +205,20 @@ describe('createChatStreamConverter (synthetic streams)', () => {
     expect(() => converter.push('not json at all')).not.toThrow();
   });
 
+  it('synthetic: a web search announced by the request precedes a tool call, and stays completed when the answer fails', () => {
+    const converter = createChatStreamConverter({ newItemId: counterIds(), reasoningEvents: 'summary', webSearch: true });
+    const events = [
+      ...converter.push(chunk({ tool_calls: [{ index: 0, id: 'call_a', function: { name: 'one', arguments: '{}' } }] })),
+      ...converter.push({ error: { code: 502, message: 'Provider returned error' } }),
+    ];
+    const { items, terminal } = checkEventInvariants(events);
+    expect(items.map((item) => [item.type, item.status])).toEqual([
+      ['web_search_call', 'completed'],
+      ['function_call', 'incomplete'],
+    ]);
+    expect((terminal.response as JsonObject).status).toBe('failed');
+  });
+
   it('synthetic: finish() emits the terminal event once', () => {
     const converter = createChatStreamConverter({ newItemId: counterIds(), reasoningEvents: 'summary' });
     converter.push(chunk({ content: 'a' }, 'stop'));
