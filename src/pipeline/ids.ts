@@ -18,6 +18,8 @@ const ITEM_PREFIX: Record<string, string> = {
   message: 'msg',
   function_call: 'fc',
   function_call_output: 'fco',
+  custom_tool_call: 'ctc',
+  custom_tool_call_output: 'ctco',
   reasoning: 'rs',
   item_reference: 'ref',
 };

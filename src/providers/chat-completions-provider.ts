@@ -38,6 +38,7 @@ export function createChatCompletionsProvider(name: string, config: ProviderConf
       // Readable summaries when the client asked for them (what OpenAI clients render), raw reasoning text otherwise.
       const converter = createChatStreamConverter({
         newItemId: call.newItemId,
+        toolCalls: converted.toolCalls,
         reasoningEvents: reasoning?.summary ? 'summary' : 'text',
         webSearch: searchesTheWeb(converted.body, call.upstreamModel),
       });

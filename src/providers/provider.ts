@@ -14,7 +14,7 @@ export interface UpstreamCall {
   reasoningModel: boolean;
   maxOutputTokensCeiling: number;
   /** Mints item ids for converters that must invent them. */
-  newItemId: (prefix: 'msg' | 'rs' | 'fc' | 'ws') => string;
+  newItemId: (prefix: 'msg' | 'rs' | 'fc' | 'ws' | 'ctc') => string;
   signal: UpstreamAbort;
   captureExchange: boolean;
 }

@@ -55,7 +55,8 @@ export function convertChunks(
   chunks: unknown[],
   reasoningEvents: ChatStreamOptions['reasoningEvents'] = 'summary',
   webSearch = false,
+  toolCalls?: ChatStreamOptions['toolCalls'],
 ): ResponsesEvent[] {
-  const converter = createChatStreamConverter({ newItemId: counterIds(), reasoningEvents, webSearch });
+  const converter = createChatStreamConverter({ newItemId: counterIds(), reasoningEvents, webSearch, toolCalls });
   return [...chunks.flatMap((chunk) => converter.push(chunk)), ...converter.finish()];
 }

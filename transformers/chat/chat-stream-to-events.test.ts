@@ -4,6 +4,7 @@ import type { JsonObject, ResponsesEvent } from '../responses-types.js';
 import { checkEventInvariants, foldWithOpenAiSdk } from './check-event-invariants.test-support.js';
 import { convertChunks, counterIds } from './chat-fixtures.test-support.js';
 import { createChatStreamConverter } from './chat-stream-to-events.js';
+import type { ChatToolCalls } from './chat-tool-calls.js';
 import { decodeReasoningDetails } from './reasoning-details-codec.js';
 
 function chunk(delta: JsonObject, finishReason: string | null = null, extra: JsonObject = {}): JsonObject {
@@ -17,8 +18,8 @@ const usageChunk = {
   usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 },
 };
 
-function convert(chunks: unknown[], mode: 'summary' | 'text' = 'summary') {
-  const events = convertChunks(chunks, mode);
+function convert(chunks: unknown[], mode: 'summary' | 'text' = 'summary', toolCalls?: ChatToolCalls) {
+  const events = convertChunks(chunks, mode, false, toolCalls);
   const checked = checkEventInvariants(events);
   expect(foldWithOpenAiSdk(events)).toEqual(checked.items);
   return { events, ...checked, response: checked.terminal.response as JsonObject };
@@ -238,5 +239,61 @@ describe('checkEventInvariants (the oracle these tests rely on) rejects malforme
     ['a skipped output_index', [{ ...added, output_index: 1 }, terminal]],
   ])('%s', (_name, events) => {
     expect(() => checkEventInvariants(events)).toThrow();
+  });
+
+  describe('calls of namespaced and custom tools (the request\'s toolCalls map them back)', () => {
+    const toolCalls: ChatToolCalls = new Map([
+      ['multi_agent_v1__spawn_agent', { name: 'spawn_agent', namespace: 'multi_agent_v1', kind: 'function' as const }],
+      ['apply_patch', { name: 'apply_patch', kind: 'custom' as const }],
+      ['editor__patch', { name: 'patch', namespace: 'editor', kind: 'custom' as const }],
+    ]);
+
+    it('synthetic: a flattened namespace function is a function_call with its namespace and own name', () => {
+      const { events, items } = convert(
+        [
+          chunk({ tool_calls: [{ index: 0, id: 'call_a', function: { name: 'multi_agent_v1__spawn_agent', arguments: '{"task":' } }] }),
+          chunk({ tool_calls: [{ index: 0, function: { arguments: '"x"}' } }] }),
+          chunk({ tool_calls: [{ index: 1, id: 'call_b', function: { name: 'exec_command', arguments: '{}' } }] }),
+          chunk({}, 'tool_calls'),
+        ],
+        'summary',
+        toolCalls,
+      );
+      expect(items).toEqual([
+        { id: 'fc_1', type: 'function_call', status: 'completed', call_id: 'call_a', namespace: 'multi_agent_v1', name: 'spawn_agent', arguments: '{"task":"x"}' },
+        { id: 'fc_2', type: 'function_call', status: 'completed', call_id: 'call_b', name: 'exec_command', arguments: '{}' },
+      ]);
+      expect(ofType(events, 'response.output_item.added')[0].item).toMatchObject({ namespace: 'multi_agent_v1', name: 'spawn_agent' });
+      expect(ofType(events, 'response.function_call_arguments.done')[0]).toMatchObject({ name: 'spawn_agent' });
+    });
+
+    it('synthetic: a custom tool\'s stand-in function call is a custom_tool_call with its input, streamed at its end', () => {
+      const patch = '*** Begin Patch\n*** Add File: a.txt\n+hi\n*** End Patch';
+      const args = JSON.stringify({ input: patch });
+      const { events, items } = convert(
+        [
+          chunk({ tool_calls: [{ index: 0, id: 'call_p', function: { name: 'apply_patch', arguments: args.slice(0, 20) } }] }),
+          chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(20) } }] }),
+          chunk({}, 'tool_calls'),
+        ],
+        'summary',
+        toolCalls,
+      );
+      expect(items).toEqual([{ id: 'ctc_1', type: 'custom_tool_call', status: 'completed', call_id: 'call_p', name: 'apply_patch', input: patch }]);
+      expect(ofType(events, 'response.function_call_arguments.delta')).toEqual([]);
+      expect(ofType(events, 'response.custom_tool_call_input.delta').map((event) => event.delta)).toEqual([patch]);
+      expect(ofType(events, 'response.custom_tool_call_input.done')[0]).toMatchObject({ item_id: 'ctc_1', input: patch });
+    });
+
+    it('synthetic: a custom tool in a namespace keeps its namespace; input written bare (not JSON) is the input', () => {
+      const { items } = convert(
+        [chunk({ tool_calls: [{ index: 0, id: 'call_q', function: { name: 'editor__patch', arguments: 'raw text' } }] }), chunk({}, 'tool_calls')],
+        'summary',
+        toolCalls,
+      );
+      expect(items).toEqual([
+        { id: 'ctc_1', type: 'custom_tool_call', status: 'completed', call_id: 'call_q', namespace: 'editor', name: 'patch', input: 'raw text' },
+      ]);
+    });
   });
 });

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { JsonObject, ResponseUsage, ResponsesEvent } from '../responses-types.js';
 import { chatChunkSchema } from './chat-chunk-schema.js';
+import type { ChatToolCalls } from './chat-tool-calls.js';
 import { mapChatUsage } from './map-chat-usage.js';
 import { mapFinishReason, type ChatOutcome } from './map-finish-reason.js';
 import { mergeReasoningDetails } from './merge-reasoning-details.js';
@@ -24,7 +25,9 @@ import { readChatDelta, type DeltaPart } from './read-chat-delta.js';
 
 export interface ChatStreamOptions {
   /** Ids are passed in: transformers have no randomness. */
-  newItemId: (prefix: 'msg' | 'rs' | 'fc' | 'ws') => string;
+  newItemId: (prefix: 'msg' | 'rs' | 'fc' | 'ws' | 'ctc') => string;
+  /** The request's namespaced and custom tools by Chat function name (toChatRequest's `toolCalls`). */
+  toolCalls?: ChatToolCalls;
   /** 'summary' streams reasoning as reasoning_summary_* events, 'text' as reasoning_text events. */
   reasoningEvents: ReasoningEventMode;
   /**
@@ -206,23 +209,34 @@ export function createChatStreamConverter(options: ChatStreamOptions): ChatStrea
       .findLast((candidate) => candidate.track.upstreamIndex === part.index);
     // Some servers number every parallel call 0; a new upstream id on a known index is a new call.
     if (slot === undefined || (part.callId && slot.track.callId !== part.callId)) {
-      const id = options.newItemId('fc');
+      const target = part.name ? options.toolCalls?.get(part.name) : undefined;
+      const custom = target?.kind === 'custom';
+      const id = options.newItemId(custom ? 'ctc' : 'fc');
       // With no upstream id, the item id stands in so that the client still has a call_id to answer.
       const track: FunctionCallTrack = {
         kind: 'function_call',
+        item: custom ? 'custom_tool_call' : 'function_call',
         id,
         upstreamIndex: part.index,
         callId: part.callId ?? id,
-        name: part.name ?? '',
+        name: target?.name ?? part.name ?? '',
         arguments: '',
       };
+      if (target?.namespace !== undefined) track.namespace = target.namespace;
       slot = startSlot(track);
     }
     const track = slot.track;
-    if (part.name && track.name === '') track.name = part.name;
+    if (part.name && track.name === '') nameLateCall(track, part.name);
     track.arguments += part.arguments;
     if (slot.stage !== 'open' || part.arguments === '') return [];
     return argumentsDeltaEvents(track, slot.outputIndex, part.arguments);
+  }
+
+  /** A name after the first fragment (rare): the item is already announced as a function call; only the names map. */
+  function nameLateCall(track: FunctionCallTrack, name: string): void {
+    const target = options.toolCalls?.get(name);
+    track.name = target?.name ?? name;
+    if (target?.namespace !== undefined) track.namespace = target.namespace;
   }
 
   function messageSlot(part: MessageTrack['part']): Slot<MessageTrack> {

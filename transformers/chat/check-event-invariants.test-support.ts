@@ -53,6 +53,7 @@ export function checkEventInvariants(events: ResponsesEvent[]): CheckedStream {
       if (item.type === 'message') expect(item.content, where).toEqual([]);
       if (item.type === 'reasoning') expect(item.summary, where).toEqual([]);
       if (item.type === 'function_call') expect(item.arguments, where).toBe('');
+      if (item.type === 'custom_tool_call') expect(item.input, where).toBe('');
       open = {
         id: String(item.id),
         outputIndex: items.length,
@@ -121,7 +122,11 @@ function checkContentEvent(event: ResponsesEvent, open: OpenItem, where: string)
       return;
     }
     case 'response.function_call_arguments.delta':
+    case 'response.custom_tool_call_input.delta':
       open.text += String(event.delta);
+      return;
+    case 'response.custom_tool_call_input.done':
+      expect(event.input, where).toBe(open.text);
       return;
     case 'response.function_call_arguments.done':
       expect(event.arguments, where).toBe(open.text);
@@ -153,8 +158,10 @@ function checkFinalItem(item: JsonObject, open: OpenItem, where: string): void {
       return;
     }
     case 'function_call':
-      expect(item.arguments, where).toBe(open.text);
+    case 'custom_tool_call':
+      expect(item.type === 'function_call' ? item.arguments : item.input, where).toBe(open.text);
       expect(item.name, where).toBe(open.item.name);
+      expect(item.namespace, where).toBe(open.item.namespace);
       expect(item.call_id, where).toBe(open.item.call_id);
       return;
     case 'web_search_call':

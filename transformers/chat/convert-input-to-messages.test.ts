@@ -143,6 +143,31 @@ describe('toChatRequest: input → messages', () => {
     ]);
   });
 
+  it('a namespaced function_call is a tool call of the flattened name; custom_tool_call / _output are a call and a tool message', () => {
+    const messages = messagesOf({
+      input: [
+        { role: 'user', content: 'Go' },
+        { type: 'function_call', call_id: 'call_1', namespace: 'multi_agent_v1', name: 'spawn_agent', arguments: '{"task":"x"}' },
+        { type: 'custom_tool_call', id: 'ctc_1', call_id: 'call_2', name: 'apply_patch', input: '*** Begin Patch' },
+        { type: 'function_call_output', call_id: 'call_1', output: 'spawned' },
+        { type: 'custom_tool_call_output', call_id: 'call_2', output: 'Done!' },
+      ],
+    });
+    expect(messages).toEqual([
+      { role: 'user', content: 'Go' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 'call_1', type: 'function', function: { name: 'multi_agent_v1__spawn_agent', arguments: '{"task":"x"}' } },
+          { id: 'call_2', type: 'function', function: { name: 'apply_patch', arguments: '{"input":"*** Begin Patch"}' } },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'call_1', content: 'spawned' },
+      { role: 'tool', tool_call_id: 'call_2', content: 'Done!' },
+    ]);
+  });
+
   it('function_call_output given as parts joins the text parts; other parts are dropped with a warning', () => {
     const { body, warnings } = convert({
       input: [

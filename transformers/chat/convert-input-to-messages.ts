@@ -1,6 +1,7 @@
 // Responses `instructions` + `input` (items, earlier turns included) → the Chat Completions `messages` list.
 import { z } from 'zod';
 import type { ConversionWarning, JsonObject } from '../responses-types.js';
+import { chatToolName, customInputArguments } from './chat-tool-calls.js';
 import { convertTextContent, convertUserContent } from './convert-content-parts.js';
 import { decodeReasoningDetails } from './reasoning-details-codec.js';
 
@@ -9,7 +10,18 @@ const messageItemSchema = z.looseObject({
   content: z.unknown(),
   phase: z.string().nullish(),
 });
-const functionCallSchema = z.looseObject({ call_id: z.string(), name: z.string(), arguments: z.string() });
+const functionCallSchema = z.looseObject({
+  call_id: z.string(),
+  name: z.string(),
+  namespace: z.string().nullish(),
+  arguments: z.string(),
+});
+const customToolCallSchema = z.looseObject({
+  call_id: z.string(),
+  name: z.string(),
+  namespace: z.string().nullish(),
+  input: z.string(),
+});
 const functionCallOutputSchema = z.looseObject({ call_id: z.string(), output: z.unknown() });
 const reasoningSchema = z.looseObject({ encrypted_content: z.string().nullish() });
 
@@ -90,18 +102,18 @@ function convertItem(
     case 'function_call': {
       const call = functionCallSchema.safeParse(item);
       if (!call.success) return invalidItem(param, type, warnings);
-      const toolCall = {
-        id: call.data.call_id,
-        type: 'function',
-        function: { name: call.data.name, arguments: call.data.arguments },
-      };
-      // Consecutive calls (parallel calls) and the text just before them share one assistant message.
-      const assistant = state.assistant ?? startAssistant(state, null);
-      assistant.tool_calls = [...(assistant.tool_calls ?? []), toolCall];
-      attachPendingReasoning(state, assistant);
-      return;
+      const { call_id: callId, name, namespace, arguments: args } = call.data;
+      return addToolCall(state, callId, chatToolName(name, namespace), args);
     }
-    case 'function_call_output': {
+    case 'custom_tool_call': {
+      // Sent to Chat as a call of the custom tool's stand-in function (see convert-chat-tools).
+      const call = customToolCallSchema.safeParse(item);
+      if (!call.success) return invalidItem(param, type, warnings);
+      const { call_id: callId, name, namespace, input } = call.data;
+      return addToolCall(state, callId, chatToolName(name, namespace), customInputArguments(input));
+    }
+    case 'function_call_output':
+    case 'custom_tool_call_output': {
       const output = functionCallOutputSchema.safeParse(item);
       if (!output.success) return invalidItem(param, type, warnings);
       endTurn(state, warnings);
@@ -135,6 +147,14 @@ function convertItem(
         message: `Input item of type "${type}" cannot be sent to a Chat Completions provider; not sent.`,
       });
   }
+}
+
+/** Consecutive calls (parallel calls) and the text just before them share one assistant message. */
+function addToolCall(state: MessagesState, callId: string, name: string, args: string): void {
+  const toolCall = { id: callId, type: 'function', function: { name, arguments: args } };
+  const assistant = state.assistant ?? startAssistant(state, null);
+  assistant.tool_calls = [...(assistant.tool_calls ?? []), toolCall];
+  attachPendingReasoning(state, assistant);
 }
 
 /** A new assistant message; reasoning still pending goes with it, since reasoning precedes what it produced. */

@@ -1,5 +1,6 @@
 // The Responses events for one output item built from a Chat stream: opening it, its deltas, closing it.
 import type { JsonObject, ResponseItem, ResponsesEvent } from '../responses-types.js';
+import { customInputFromArguments } from './chat-tool-calls.js';
 import { encodeReasoningDetails } from './reasoning-details-codec.js';
 
 export type ReasoningEventMode = 'summary' | 'text';
@@ -25,12 +26,17 @@ export interface MessageTrack {
   logprobs: JsonObject[];
 }
 
+/** A Chat tool call; `item` says what it is in Responses (a custom tool's call comes from its stand-in function). */
 export interface FunctionCallTrack {
   kind: 'function_call';
+  item: 'function_call' | 'custom_tool_call';
   id: string;
   upstreamIndex: number;
   callId: string;
+  /** The Responses name (for a namespaced tool, its name inside the namespace). */
   name: string;
+  namespace?: string;
+  /** As the model streams them: for a custom tool, the JSON that holds its input. */
   arguments: string;
 }
 
@@ -63,14 +69,7 @@ export function itemAddedEvents(track: OutputTrack, outputIndex: number, mode: R
       return events;
     }
     case 'function_call': {
-      const item: ResponseItem = {
-        id: track.id,
-        type: 'function_call',
-        status: 'in_progress',
-        call_id: track.callId,
-        name: track.name,
-        arguments: '',
-      };
+      const item = toolCallItem(track, 'in_progress', '');
       const events: ResponsesEvent[] = [{ type: 'response.output_item.added', output_index: outputIndex, item }];
       if (track.arguments !== '') events.push(...argumentsDeltaEvents(track, outputIndex, track.arguments));
       return events;
@@ -137,7 +136,9 @@ export function annotationEvents(
   }));
 }
 
+/** A custom call's input is inside JSON until the call ends; it is streamed whole, at the end (itemDoneEvents). */
 export function argumentsDeltaEvents(track: FunctionCallTrack, outputIndex: number, delta: string): ResponsesEvent[] {
+  if (track.item === 'custom_tool_call') return [];
   return [{ type: 'response.function_call_arguments.delta', item_id: track.id, output_index: outputIndex, delta }];
 }
 
@@ -162,20 +163,20 @@ export function itemDoneEvents(
       return [textDone, { type: 'response.content_part.done', ...address, part }, itemDone(outputIndex, item)];
     }
     case 'function_call': {
+      const address = { item_id: track.id, output_index: outputIndex };
+      if (track.item === 'custom_tool_call') {
+        const input = customInputFromArguments(track.arguments);
+        const events: ResponsesEvent[] = [];
+        if (input !== '') events.push({ type: 'response.custom_tool_call_input.delta', ...address, delta: input });
+        events.push({ type: 'response.custom_tool_call_input.done', ...address, input });
+        events.push(itemDone(outputIndex, toolCallItem(track, status, input)));
+        return events;
+      }
       // A call to a parameterless tool may stream no arguments at all; `{}` is what the client can parse.
       const events = track.arguments === '' ? argumentsDeltaEvents(track, outputIndex, '{}') : [];
       const args = track.arguments === '' ? '{}' : track.arguments;
-      const address = { item_id: track.id, output_index: outputIndex };
-      const item: ResponseItem = {
-        id: track.id,
-        type: 'function_call',
-        status,
-        call_id: track.callId,
-        name: track.name,
-        arguments: args,
-      };
       events.push({ type: 'response.function_call_arguments.done', ...address, name: track.name, arguments: args });
-      events.push(itemDone(outputIndex, item));
+      events.push(itemDone(outputIndex, toolCallItem(track, status, args)));
       return events;
     }
     case 'web_search_call': {
@@ -188,6 +189,15 @@ export function itemDoneEvents(
     default:
       return assertNever(track);
   }
+}
+
+/** `value` is the arguments of a function call, the input of a custom tool call. */
+function toolCallItem(track: FunctionCallTrack, status: ItemStatus, value: string): ResponseItem {
+  const item: ResponseItem = { id: track.id, type: track.item, status, call_id: track.callId };
+  if (track.namespace !== undefined) item.namespace = track.namespace;
+  item.name = track.name;
+  item[track.item === 'custom_tool_call' ? 'input' : 'arguments'] = value;
+  return item;
 }
 
 function reasoningDoneEvents(track: ReasoningTrack, outputIndex: number, mode: ReasoningEventMode): ResponsesEvent[] {

@@ -1,4 +1,4 @@
-// Request mapping rows for tools, tool_choice and parallel_tool_calls (through toChatRequest), warnings and refusals.
+// Request mapping rows for tools (function, custom, namespace, hosted), tool_choice and parallel_tool_calls, through toChatRequest.
 import { describe, expect, it } from 'vitest';
 import { convert, openrouter, thrown } from './to-chat-request.test-support.js';
 
@@ -35,12 +35,18 @@ describe('toChatRequest: tools and tool_choice', () => {
     'local_shell',
     'shell',
     'apply_patch',
-    'custom',
     'tool_search',
-  ])('a hosted "%s" tool is refused with UnsupportedFeatureError naming tools[i]', (type) => {
-    const error = thrown(() => convert({ input: 'Q', tools: [weather, { type }] }));
-    expect(error.param).toBe('tools[1]');
-    expect(error.message).toContain(type);
+  ])('a hosted "%s" tool is not sent, with a warning naming tools[i]; the function tools still are', (type) => {
+    const { body, warnings } = convert({ input: 'Q', tools: [weather, { type }], tool_choice: 'auto' });
+    expect(body.tools).toEqual([chatWeather]);
+    expect(body.tool_choice).toBe('auto');
+    expect(body.plugins).toBeUndefined();
+    expect(warnings.map((warning) => warning.param)).toEqual(['tools[1]']);
+    expect(warnings[0].message).toContain(type);
+  });
+
+  it('a tool that is not an object with a type is refused naming tools[i]', () => {
+    expect(thrown(() => convert({ input: 'Q', tools: [weather, 'weather'] })).param).toBe('tools[1]');
   });
 
   it('OpenRouter: web_search / web_search_preview become the web plugin (once); their options are warned', () => {
@@ -51,8 +57,108 @@ describe('toChatRequest: tools and tool_choice', () => {
     expect(body.plugins).toEqual([{ id: 'web' }]);
     expect(body.tools).toBeUndefined();
     expect(warnings.map((warning) => warning.param)).toEqual(['tools[1].search_context_size']);
-    // Other hosted tools are still refused on OpenRouter.
-    expect(thrown(() => convert({ input: 'Q', tools: [{ type: 'file_search' }] }, openrouter)).param).toBe('tools[0]');
+    // Other hosted tools are dropped on OpenRouter too.
+    const other = convert({ input: 'Q', tools: [{ type: 'file_search' }] }, openrouter);
+    expect(other.body.plugins).toBeUndefined();
+    expect(other.warnings.map((warning) => warning.param)).toEqual(['tools[0]']);
+  });
+
+  it('OpenRouter: web_search with external_web_access false (cached only) never becomes the live web plugin', () => {
+    const { body, warnings } = convert({ input: 'Q', tools: [weather, { type: 'web_search', external_web_access: false }] }, openrouter);
+    expect(body.plugins).toBeUndefined();
+    expect(body.tools).toEqual([chatWeather]);
+    expect(warnings.map((warning) => warning.param)).toEqual(['tools[1]']);
+    expect(warnings[0].message).toContain('external_web_access');
+    const live = convert({ input: 'Q', tools: [{ type: 'web_search', external_web_access: true }] }, openrouter);
+    expect(live.body.plugins).toEqual([{ id: 'web' }]);
+    expect(live.warnings).toEqual([]);
+  });
+
+  it('a namespace is flattened into functions named <namespace>__<name>, mapped back through toolCalls', () => {
+    const { body, warnings, toolCalls } = convert({
+      input: 'Q',
+      tools: [
+        weather,
+        {
+          type: 'namespace',
+          name: 'crm',
+          description: 'Customer records.',
+          tools: [
+            { type: 'function', name: 'lookup', description: 'Find a customer', parameters: { type: 'object', properties: {} }, strict: false },
+            { type: 'custom', name: 'note' },
+          ],
+        },
+      ],
+    });
+    expect(body.tools).toEqual([
+      chatWeather,
+      { type: 'function', function: { name: 'crm__lookup', description: 'Find a customer', parameters: { type: 'object', properties: {} }, strict: false } },
+      expect.objectContaining({ type: 'function', function: expect.objectContaining({ name: 'crm__note' }) }),
+    ]);
+    expect(warnings).toEqual([]);
+    expect([...toolCalls]).toEqual([
+      ['crm__lookup', { name: 'lookup', namespace: 'crm', kind: 'function' }],
+      ['crm__note', { name: 'note', namespace: 'crm', kind: 'custom' }],
+    ]);
+  });
+
+  it('a custom tool is a function of one string, `input`; a grammar it declares is in the description', () => {
+    const { body, toolCalls } = convert({
+      input: 'Q',
+      tools: [
+        { type: 'custom', name: 'apply_patch', description: 'Edit files.', format: { type: 'grammar', syntax: 'lark', definition: 'start: "x"' } },
+        { type: 'custom', name: 'free', format: { type: 'text' } },
+      ],
+    });
+    const parameters = {
+      type: 'object',
+      properties: { input: { type: 'string', description: 'The raw input to the tool, as free text.' } },
+      required: ['input'],
+      additionalProperties: false,
+    };
+    expect(body.tools).toEqual([
+      {
+        type: 'function',
+        function: { name: 'apply_patch', description: 'Edit files.\n\nThe input must follow this lark grammar:\nstart: "x"', parameters },
+      },
+      { type: 'function', function: { name: 'free', parameters } },
+    ]);
+    expect(toolCalls.get('apply_patch')).toEqual({ name: 'apply_patch', kind: 'custom' });
+  });
+
+  it('a flattened name that another tool already has is not sent twice: the later one is warned', () => {
+    const { body, warnings } = convert({
+      input: 'Q',
+      tools: [
+        { type: 'function', name: 'a__b' },
+        { type: 'namespace', name: 'a', description: 'A', tools: [{ type: 'function', name: 'b' }] },
+      ],
+    });
+    expect(body.tools).toEqual([{ type: 'function', function: { name: 'a__b' } }]);
+    expect(warnings.map((warning) => warning.param)).toEqual(['tools[1].tools[0]']);
+  });
+
+  it('tool_choice of a namespaced function or a custom tool names its Chat function; allowed_tools may name a namespace', () => {
+    const tools = [
+      weather,
+      { type: 'custom', name: 'apply_patch' },
+      { type: 'namespace', name: 'crm', description: 'CRM', tools: [{ type: 'function', name: 'lookup' }, { type: 'function', name: 'save' }] },
+    ];
+    const named = convert({ input: 'Q', tools, tool_choice: { type: 'function', name: 'lookup', namespace: 'crm' } });
+    expect(named.body.tool_choice).toEqual({ type: 'function', function: { name: 'crm__lookup' } });
+    const custom = convert({ input: 'Q', tools, tool_choice: { type: 'custom', name: 'apply_patch' } });
+    expect(custom.body.tool_choice).toEqual({ type: 'function', function: { name: 'apply_patch' } });
+    const allowed = convert({
+      input: 'Q',
+      tools,
+      tool_choice: { type: 'allowed_tools', mode: 'auto', tools: [{ type: 'namespace', name: 'crm' }, { type: 'custom', name: 'apply_patch' }] },
+    });
+    const names = (allowed.body.tools as { function: { name: string } }[]).map((tool) => tool.function.name);
+    expect(names).toEqual(['apply_patch', 'crm__lookup', 'crm__save']);
+  });
+
+  it('tool_choice "required" with only hosted tools (all dropped) is refused: nothing is left to call', () => {
+    expect(thrown(() => convert({ input: 'Q', tools: [{ type: 'file_search' }], tool_choice: 'required' })).param).toBe('tool_choice');
   });
 
   it('tool_choice none/auto/required pass as they are; a function choice takes the Chat shape', () => {

@@ -1,6 +1,7 @@
 // Responses request body → Chat Completions request body (OpenRouter, vLLM, Ollama, llama.cpp), with warnings.
 import { z } from 'zod';
 import type { ConversionWarning, JsonObject } from '../responses-types.js';
+import type { ChatToolCalls } from './chat-tool-calls.js';
 import { convertInputToMessages } from './convert-input-to-messages.js';
 import { prepareChatTools } from './prepare-chat-tools.js';
 
@@ -44,16 +45,22 @@ const jsonSchemaFormatSchema = z.looseObject({
 });
 const reasoningSchema = z.looseObject({ effort: z.string().nullish(), summary: z.string().nullish() });
 
-export function toChatRequest(
-  request: JsonObject,
-  options: ChatRequestOptions,
-): { body: JsonObject; warnings: ConversionWarning[] } {
+export interface ChatRequest {
+  body: JsonObject;
+  warnings: ConversionWarning[];
+  /** For the stream converter: the model's calls of namespaced and custom tools, mapped back. */
+  toolCalls: ChatToolCalls;
+}
+
+export function toChatRequest(request: JsonObject, options: ChatRequestOptions): ChatRequest {
   const warnings: ConversionWarning[] = [];
   const openrouter = options.quirks === 'openrouter';
+  const messages = convertInputToMessages(request.instructions, request.input, { keepReasoningDetails: openrouter }, warnings);
+  const tools = prepareChatTools(request, { openrouter }, warnings);
   const body: JsonObject = {
     model: options.upstreamModel,
-    messages: convertInputToMessages(request.instructions, request.input, { keepReasoningDetails: openrouter }, warnings),
-    ...prepareChatTools(request, { openrouter }, warnings),
+    messages,
+    ...tools.fields,
     ...mapText(request.text, openrouter, warnings),
     ...mapReasoning(request.reasoning, openrouter, warnings),
   };
@@ -87,7 +94,7 @@ export function toChatRequest(
   // Always streamed, with usage: the gateway builds every answer, streamed or not, from the stream.
   body.stream = true;
   body.stream_options = { include_usage: true };
-  return { body, warnings };
+  return { body, warnings, toolCalls: tools.calls };
 }
 
 function mapText(text: unknown, openrouter: boolean, warnings: ConversionWarning[]): JsonObject {

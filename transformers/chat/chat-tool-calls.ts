@@ -1,0 +1,47 @@
+// The names a Chat model sees for Responses tools that Chat has no shape for (namespaced and custom tools), both ways.
+
+/** What a Chat function name stands for, when it is not simply a function tool of that name. */
+export interface ChatToolTarget {
+  /** The tool's own name, as the client declared it (inside its namespace, if any). */
+  name: string;
+  namespace?: string;
+  /** `custom`: a freeform tool sent as a function with one string argument, `input`. */
+  kind: 'function' | 'custom';
+}
+
+/** Chat function name → the Responses tool it stands for; plain function tools are not listed. */
+export type ChatToolCalls = ReadonlyMap<string, ChatToolTarget>;
+
+/** The one string argument a custom tool's stand-in function takes. */
+export const CUSTOM_INPUT_ARGUMENT = 'input';
+
+/**
+ * Chat has no namespaces: a namespaced tool is a function named `<namespace>__<name>` (names match
+ * `^[a-zA-Z0-9_-]{1,64}$` on OpenAI-compatible servers, so no dot). Used for the tools and for earlier
+ * calls in the input alike, so that both agree.
+ */
+export function chatToolName(name: string, namespace: string | null | undefined): string {
+  return namespace ? `${namespace}__${name}` : name;
+}
+
+/** A custom tool call's `input` → the arguments of its stand-in function. */
+export function customInputArguments(input: string): string {
+  return JSON.stringify({ [CUSTOM_INPUT_ARGUMENT]: input });
+}
+
+/**
+ * The stand-in function's arguments → the custom call's `input`. A model that ignored the schema and
+ * wrote the input bare (not JSON, or without `input`) still has its text passed on as the input.
+ */
+export function customInputFromArguments(args: string): string {
+  try {
+    const parsed: unknown = JSON.parse(args);
+    if (typeof parsed === 'object' && parsed !== null && CUSTOM_INPUT_ARGUMENT in parsed) {
+      const input = (parsed as Record<string, unknown>)[CUSTOM_INPUT_ARGUMENT];
+      if (typeof input === 'string') return input;
+    }
+  } catch {
+    // Not JSON: the model wrote the input itself; it is the input.
+  }
+  return args;
+}

@@ -1,0 +1,179 @@
+// Responses `tools` → Chat function tools: functions as they are, namespaces flattened, custom tools as one-string functions.
+import { z } from 'zod';
+import type { ConversionWarning, JsonObject } from '../responses-types.js';
+import { CUSTOM_INPUT_ARGUMENT, chatToolName, type ChatToolTarget } from './chat-tool-calls.js';
+import { UnsupportedFeatureError } from './errors.js';
+
+const functionToolSchema = z.looseObject({
+  type: z.literal('function'),
+  name: z.string(),
+  description: z.string().nullish(),
+  parameters: z.record(z.string(), z.unknown()).nullish(),
+  strict: z.boolean().nullish(),
+});
+const FUNCTION_TOOL_FIELDS = new Set(['type', 'name', 'description', 'parameters', 'strict']);
+const customToolSchema = z.looseObject({
+  type: z.literal('custom'),
+  name: z.string(),
+  description: z.string().nullish(),
+  format: z.looseObject({ type: z.string(), syntax: z.string().nullish(), definition: z.string().nullish() }).nullish(),
+});
+const CUSTOM_TOOL_FIELDS = new Set(['type', 'name', 'description', 'format']);
+const namespaceToolSchema = z.looseObject({
+  type: z.literal('namespace'),
+  name: z.string(),
+  tools: z.array(z.unknown()),
+});
+// A namespace's description has no place in Chat: the flattened names carry the namespace instead.
+const NAMESPACE_FIELDS = new Set(['type', 'name', 'description', 'tools']);
+const typedSchema = z.looseObject({ type: z.string() });
+
+/** A Chat function tool with the names tool_choice may refer to it by. */
+export interface NamedTool {
+  /** The Chat function name (for a namespaced tool, `<namespace>__<name>`). */
+  name: string;
+  namespace?: string;
+  chat: JsonObject;
+}
+
+export interface ConvertedTools {
+  tools: NamedTool[];
+  /** OpenRouter only: a live web_search tool, carried as the web plugin. */
+  webSearch: boolean;
+  /** Whether any hosted tool was dropped (a `required` choice may then have nothing left to call). */
+  droppedHosted: boolean;
+  calls: Map<string, ChatToolTarget>;
+}
+
+export function convertChatTools(value: unknown, openrouter: boolean, warnings: ConversionWarning[]): ConvertedTools {
+  const converted: ConvertedTools = { tools: [], webSearch: false, droppedHosted: false, calls: new Map() };
+  if (value === undefined || value === null) return converted;
+  if (!Array.isArray(value)) {
+    warnings.push({ param: 'tools', message: 'tools is not a list; not sent.' });
+    return converted;
+  }
+  value.forEach((tool: unknown, i) => convertTool(converted, tool, undefined, `tools[${i}]`, openrouter, warnings));
+  return converted;
+}
+
+function convertTool(
+  converted: ConvertedTools,
+  tool: unknown,
+  namespace: string | undefined,
+  param: string,
+  openrouter: boolean,
+  warnings: ConversionWarning[],
+): void {
+  const typed = typedSchema.safeParse(tool);
+  if (!typed.success) throw new UnsupportedFeatureError(param, 'A tool must be an object with a string "type".');
+  const type = typed.data.type;
+  if (type === 'function' || type === 'custom') {
+    const callable = readCallable(tool, type);
+    if (callable === undefined) {
+      warnings.push({ param, message: `A ${type} tool without a valid name/parameters; not sent.` });
+      return;
+    }
+    addTool(converted, callable.tool.name, namespace, callable.chat, type, param, warnings);
+    warnUnknownFields(callable.tool, callable.known, param, warnings);
+  } else if (type === 'namespace' && namespace === undefined) {
+    const parsed = namespaceToolSchema.safeParse(tool);
+    if (!parsed.success) {
+      warnings.push({ param, message: 'Namespace tool without a valid name/tools; not sent.' });
+      return;
+    }
+    parsed.data.tools.forEach((inner, j) =>
+      convertTool(converted, inner, parsed.data.name, `${param}.tools[${j}]`, openrouter, warnings),
+    );
+    warnUnknownFields(parsed.data, NAMESPACE_FIELDS, param, warnings);
+  } else if (isWebSearch(type) && openrouter && typed.data.external_web_access !== false) {
+    converted.webSearch = true;
+    warnUnknownFields(typed.data, new Set(['type', 'external_web_access']), param, warnings);
+  } else {
+    converted.droppedHosted = true;
+    warnings.push({ param, message: hostedToolWarning(type, typed.data) });
+  }
+}
+
+/** A function or custom tool as the client declared it, its Chat function, and the fields that function carries. */
+function readCallable(
+  tool: unknown,
+  kind: ChatToolTarget['kind'],
+): { tool: JsonObject & { name: string }; chat: JsonObject; known: Set<string> } | undefined {
+  if (kind === 'function') {
+    const parsed = functionToolSchema.safeParse(tool);
+    return parsed.success ? { tool: parsed.data, chat: chatFunction(parsed.data), known: FUNCTION_TOOL_FIELDS } : undefined;
+  }
+  const parsed = customToolSchema.safeParse(tool);
+  return parsed.success ? { tool: parsed.data, chat: customFunction(parsed.data), known: CUSTOM_TOOL_FIELDS } : undefined;
+}
+
+/**
+ * Adds one Chat function. A name already taken (a flattened name equal to another tool's) would make the
+ * model's call ambiguous, so the later tool is not sent.
+ */
+function addTool(
+  converted: ConvertedTools,
+  name: string,
+  namespace: string | undefined,
+  fn: JsonObject,
+  kind: ChatToolTarget['kind'],
+  param: string,
+  warnings: ConversionWarning[],
+): void {
+  const chatName = chatToolName(name, namespace);
+  if (converted.tools.some((tool) => tool.name === chatName)) {
+    warnings.push({ param, message: `A tool named "${chatName}" is already sent (namespaced tools are named <namespace>__<name>); not sent.` });
+    return;
+  }
+  converted.tools.push({ name: chatName, namespace, chat: { type: 'function', function: { ...fn, name: chatName } } });
+  if (kind === 'custom' || namespace !== undefined) {
+    converted.calls.set(chatName, namespace === undefined ? { name, kind } : { name, namespace, kind });
+  }
+}
+
+function hostedToolWarning(type: string, tool: JsonObject): string {
+  if (isWebSearch(type) && tool.external_web_access === false) {
+    // Codex sends this meaning "cached results only"; a live search (OpenRouter's plugin) is not that.
+    return `The "${type}" tool with external_web_access: false (cached results only) has no Chat equivalent; not sent.`;
+  }
+  return `The hosted "${type}" tool cannot run on a Chat Completions provider (function, custom and namespace tools can); not sent.`;
+}
+
+function chatFunction(tool: z.infer<typeof functionToolSchema>): JsonObject {
+  const fn: JsonObject = { name: tool.name };
+  if (tool.description !== undefined && tool.description !== null) fn.description = tool.description;
+  if (tool.parameters !== undefined && tool.parameters !== null) fn.parameters = tool.parameters;
+  if (tool.strict !== undefined && tool.strict !== null) fn.strict = tool.strict;
+  return fn;
+}
+
+/** A freeform tool as a function of one string; a grammar it declares is told to the model in the description. */
+function customFunction(tool: z.infer<typeof customToolSchema>): JsonObject {
+  const notes = [tool.description ?? ''];
+  if (tool.format?.type === 'grammar' && tool.format.definition) {
+    notes.push(`The ${CUSTOM_INPUT_ARGUMENT} must follow this ${tool.format.syntax ?? ''} grammar:\n${tool.format.definition}`);
+  }
+  const description = notes.filter((note) => note !== '').join('\n\n');
+  return {
+    name: tool.name,
+    ...(description === '' ? {} : { description }),
+    parameters: {
+      type: 'object',
+      properties: { [CUSTOM_INPUT_ARGUMENT]: { type: 'string', description: 'The raw input to the tool, as free text.' } },
+      required: [CUSTOM_INPUT_ARGUMENT],
+      additionalProperties: false,
+    },
+  };
+}
+
+/** `web_search`, `web_search_preview` and their dated variants (`web_search_preview_2025_03_11`). */
+export function isWebSearch(type: unknown): boolean {
+  return typeof type === 'string' && type.startsWith('web_search');
+}
+
+function warnUnknownFields(tool: JsonObject, known: Set<string>, param: string, warnings: ConversionWarning[]): void {
+  for (const [key, value] of Object.entries(tool)) {
+    if (known.has(key) || value === undefined || value === null) continue;
+    warnings.push({ param: `${param}.${key}`, message: `Tool field "${key}" has no Chat equivalent; not sent.` });
+  }
+}
