@@ -153,10 +153,11 @@ function customFunction(tool: z.infer<typeof customToolSchema>): JsonObject {
   if (tool.format?.type === 'grammar' && tool.format.definition) {
     notes.push(`The ${CUSTOM_INPUT_ARGUMENT} must follow this ${tool.format.syntax ?? ''} grammar:\n${tool.format.definition}`);
   }
-  const description = notes.filter((note) => note !== '').join('\n\n');
+  // Freeform tools' own descriptions may say "do not wrap the input in JSON"; here the call must, so say how.
+  notes.push(`Call this tool with its whole input as the string argument "${CUSTOM_INPUT_ARGUMENT}".`);
   return {
     name: tool.name,
-    ...(description === '' ? {} : { description }),
+    description: notes.filter((note) => note !== '').join('\n\n'),
     parameters: {
       type: 'object',
       properties: { [CUSTOM_INPUT_ARGUMENT]: { type: 'string', description: 'The raw input to the tool, as free text.' } },

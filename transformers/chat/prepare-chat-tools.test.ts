@@ -110,6 +110,7 @@ describe('toChatRequest: tools and tool_choice', () => {
         { type: 'custom', name: 'free', format: { type: 'text' } },
       ],
     });
+    const howToCall = 'Call this tool with its whole input as the string argument "input".';
     const parameters = {
       type: 'object',
       properties: { input: { type: 'string', description: 'The raw input to the tool, as free text.' } },
@@ -119,9 +120,13 @@ describe('toChatRequest: tools and tool_choice', () => {
     expect(body.tools).toEqual([
       {
         type: 'function',
-        function: { name: 'apply_patch', description: 'Edit files.\n\nThe input must follow this lark grammar:\nstart: "x"', parameters },
+        function: {
+          name: 'apply_patch',
+          description: `Edit files.\n\nThe input must follow this lark grammar:\nstart: "x"\n\n${howToCall}`,
+          parameters,
+        },
       },
-      { type: 'function', function: { name: 'free', parameters } },
+      { type: 'function', function: { name: 'free', description: howToCall, parameters } },
     ]);
     expect(toolCalls.get('apply_patch')).toEqual({ name: 'apply_patch', kind: 'custom' });
   });
