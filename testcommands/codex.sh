@@ -35,9 +35,8 @@ echo "== build the gateway"
 (cd "$ROOT" && npm run build --silent)
 
 echo "== mock Chat Completions upstream"
-# Plays a tool loop the way a model would, decided by what the conversation holds so far:
-# no tool result yet -> call exec_command; then, when Codex offers its freeform apply_patch tool, add a file with it;
-# then answer with what the command printed. Every body it receives is kept in bodies/.
+# Plays a tool loop the way a model would, decided by how many tool results the conversation holds so far (see
+# `steps`), then answers with what the command printed. Every body it receives is kept in bodies/.
 mkdir -p "$WORK/bodies"
 cat > "$WORK/mock-upstream.mjs" <<'EOF'
 import { createServer } from 'node:http';
@@ -65,14 +64,17 @@ createServer((req, res) => {
       choice({}, 'tool_calls'),
       usage,
     ]);
-    if (results.length === 0) {
-      if (!names.includes('exec_command')) return sse(res, [choice({ content: `no exec_command tool among: ${names.join(', ')}` }, 'stop'), usage]);
-      return call('call_mock_1', 'exec_command', { cmd: 'echo junction-codex-ok' });
+    if (!names.includes('exec_command')) return sse(res, [choice({ content: `no exec_command tool among: ${names.join(', ')}` }, 'stop'), usage]);
+    // One call per turn, in this order: a command; Codex's freeform apply_patch (a custom tool, sent to Chat as a
+    // function of one string `input`) when offered; a tool of a namespace (flattened to <namespace>__<name>) when
+    // offered, with empty arguments: Codex answering about them shows it routed the call back to its namespace.
+    const steps = [['call_mock_1', 'exec_command', { cmd: 'echo junction-codex-ok' }]];
+    if (names.includes('apply_patch')) {
+      steps.push(['call_mock_2', 'apply_patch', { input: '*** Begin Patch\n*** Add File: junction-codex.txt\n+patched through junction\n*** End Patch\n' }]);
     }
-    // A custom (freeform) tool reaches a Chat model as a function of one string, `input`.
-    if (results.length === 1 && names.includes('apply_patch')) {
-      return call('call_mock_2', 'apply_patch', { input: '*** Begin Patch\n*** Add File: junction-codex.txt\n+patched through junction\n*** End Patch\n' });
-    }
+    const namespaced = names.find((name) => name.includes('__'));
+    if (namespaced) steps.push(['call_mock_3', namespaced, {}]);
+    if (results.length < steps.length) return call(...steps[results.length]);
     const first = results.find((m) => m.tool_call_id === 'call_mock_1');
     const text = typeof first?.content === 'string' ? first.content : JSON.stringify(first?.content);
     const seen = text.includes('junction-codex-ok') ? 'junction-codex-ok' : `unexpected tool output: ${text.slice(0, 300)}`;
@@ -129,6 +131,15 @@ fail() { echo "FAIL: $*"; echo "--- codex stderr"; tail -20 "$WORK/codex.stderr"
 grep -q '"type":"command_execution"' "$WORK/codex.jsonl" || fail "codex ran no command"
 grep -q 'The command printed: junction-codex-ok' "$WORK/codex.jsonl" || fail "no final answer with the command's output"
 [ "$(ls "$WORK/bodies" | wc -l)" -ge 2 ] || fail "expected two upstream calls (the call, then its result)"
+node -e '
+  const fs = require("fs");
+  const last = JSON.parse(fs.readFileSync(process.argv[1] + "/" + fs.readdirSync(process.argv[1]).length + ".json", "utf8"));
+  const call = last.messages.flatMap((m) => m.tool_calls ?? []).find((c) => c.id === "call_mock_3");
+  if (!call) process.exit(0);
+  const out = last.messages.find((m) => m.role === "tool" && m.tool_call_id === "call_mock_3");
+  console.log(`namespaced ${call.function.name} answered: ${String(out.content).slice(0, 120).replace(/\n/g, " ")}`);
+  if (/unsupported call|unknown tool/i.test(String(out.content))) throw new Error("Codex did not route the namespaced call");
+' "$WORK/bodies" || fail "namespaced call"
 if grep -q '"name":"apply_patch"' "$WORK/bodies/1.json"; then
   grep -qx 'patched through junction' "$WORK/project/junction-codex.txt" 2>/dev/null || fail "apply_patch (a custom tool call) did not create the file"
   echo "apply_patch (custom tool) created junction-codex.txt"
