@@ -114,6 +114,25 @@ describe('Codex through a Chat Completions provider', () => {
     expect(inputDone).toMatchObject({ item_id: call!.id, input: patch });
   });
 
+  it('synthetic reply: a stored custom_tool_call chains by previous_response_id, its output sent back as the tool message', async () => {
+    const tools = [{ type: 'custom', name: 'apply_patch', description: 'Edit files.' }];
+    env.upstream.reply('/v1/chat/completions', chatToolCallReply('apply_patch', JSON.stringify({ input: '*** Begin Patch' })));
+    const first = await postResponses(env.gateway.url, { model: 'codex-local', input: 'Patch it.', tools }, 'sk-test-alice');
+    expect(first.status, JSON.stringify(first.json)).toBe(200);
+    const [call] = first.json!.output as JsonObject[];
+    expect(call).toMatchObject({ type: 'custom_tool_call', name: 'apply_patch', input: '*** Begin Patch', call_id: 'call_up_1' });
+
+    env.upstream.reply('/v1/chat/completions', chatToolCallReply('apply_patch', '{"input":"again"}'));
+    const output = { type: 'custom_tool_call_output', call_id: call!.call_id, output: 'Applied.' };
+    const second = await postResponses(env.gateway.url, { model: 'codex-local', previous_response_id: first.json!.id, input: [output], tools }, 'sk-test-alice');
+    expect(second.status, JSON.stringify(second.json)).toBe(200);
+    expect(env.upstream.received.at(-1)!.json.messages).toEqual([
+      { role: 'user', content: 'Patch it.' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_up_1', type: 'function', function: { name: 'apply_patch', arguments: '{"input":"*** Begin Patch"}' } }] },
+      { role: 'tool', tool_call_id: 'call_up_1', content: 'Applied.' },
+    ]);
+  });
+
   it('a hosted tool forced by tool_choice is still refused with a 400 naming tool_choice, before any upstream call', async () => {
     const before = env.upstream.received.length;
     const res = await postResponses(env.gateway.url, { ...turn1, tool_choice: { type: 'web_search' }, model: 'codex-local' }, 'sk-test-alice');
