@@ -114,6 +114,33 @@ describe('Codex through a Chat Completions provider', () => {
     expect(inputDone).toMatchObject({ item_id: call!.id, input: patch });
   });
 
+  it('synthetic reply, adapted body (Codex\'s client tool_search and a search already run): loaded tools sent, a new search call comes back', async () => {
+    const namespace = (turn1.tools as JsonObject[]).find((tool) => tool.type === 'namespace')!;
+    const body: JsonObject = structuredClone({ ...turn1, model: 'codex-local' });
+    body.tools = [
+      ...(body.tools as JsonObject[]).filter((tool) => tool.type !== 'namespace'),
+      { type: 'tool_search', execution: 'client', description: 'Search deferred tools.', parameters: { type: 'object', properties: { query: { type: 'string' } }, required: ['query'] } },
+    ];
+    (body.input as JsonObject[]).push(
+      { type: 'tool_search_call', call_id: 'call_s1', execution: 'client', arguments: { query: 'agents' }, status: 'completed' },
+      { type: 'tool_search_output', call_id: 'call_s1', execution: 'client', status: 'completed', tools: [namespace] },
+    );
+    env.upstream.reply('/v1/chat/completions', chatToolCallReply('tool_search', '{"query":"calendar"}'));
+    const res = await postResponses(env.gateway.url, body, 'sk-test-alice');
+    expect(res.status, JSON.stringify(res.json)).toBe(200);
+
+    const sent = env.upstream.received.at(-1)!.json;
+    expect(toolNames(sent)).toEqual(expect.arrayContaining(['function:tool_search', 'function:multi_agent_v1__spawn_agent']));
+    expect((sent.messages as JsonObject[]).slice(-2)).toEqual([
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_s1', type: 'function', function: { name: 'tool_search', arguments: '{"query":"agents"}' } }] },
+      { role: 'tool', tool_call_id: 'call_s1', content: expect.stringContaining('multi_agent_v1__spawn_agent') },
+    ]);
+    expect(streamViolations(res.events)).toEqual([]);
+    const [call] = doneItems(res.events);
+    expect(call).toMatchObject({ type: 'tool_search_call', call_id: 'call_up_1', execution: 'client', arguments: { query: 'calendar' }, status: 'completed' });
+    expect(String(call!.id)).toMatch(/^tsc_/);
+  });
+
   it('synthetic reply: a stored custom_tool_call chains by previous_response_id, its output sent back as the tool message', async () => {
     const tools = [{ type: 'custom', name: 'apply_patch', description: 'Edit files.' }];
     env.upstream.reply('/v1/chat/completions', chatToolCallReply('apply_patch', JSON.stringify({ input: '*** Begin Patch' })));

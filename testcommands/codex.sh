@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the real Codex CLI (@openai/codex) through a freshly built gateway whose Chat Completions provider is a
 # local mock upstream, and checks that a tool-using turn completes: exit 0, a command run and its output fed back, a file
-# added with Codex's freeform apply_patch tool (a custom tool call), a final answer.
+# added with Codex's freeform apply_patch tool (a custom tool call), a tool search, a namespaced call, a final answer.
 # Usage: testcommands/codex.sh            (needs the npm registry once: Codex is ~400 MB, cached, never a devDependency)
 #   CODEX_VERSION=0.171.0   the @openai/codex version to install       CODEX_CACHE=~/.cache/junction   where it is kept
 #   CODEX_MODEL=gpt-5.5     the model Codex asks for (one it knows sends freeform apply_patch and tool_search)
@@ -72,6 +72,8 @@ createServer((req, res) => {
     if (names.includes('apply_patch')) {
       steps.push(['call_mock_2', 'apply_patch', { input: '*** Begin Patch\n*** Add File: junction-codex.txt\n+patched through junction\n*** End Patch\n' }]);
     }
+    // Codex defers some tools behind its client-run tool_search (sent to Chat as a function): search them first.
+    if (names.includes('tool_search')) steps.push(['call_mock_search', 'tool_search', { query: 'agent' }]);
     const namespaced = names.find((name) => name.includes('__'));
     if (namespaced) steps.push(['call_mock_3', namespaced, {}]);
     if (results.length < steps.length) return call(...steps[results.length]);
@@ -134,12 +136,18 @@ grep -q 'The command printed: junction-codex-ok' "$WORK/codex.jsonl" || fail "no
 node -e '
   const fs = require("fs");
   const last = JSON.parse(fs.readFileSync(process.argv[1] + "/" + fs.readdirSync(process.argv[1]).length + ".json", "utf8"));
+  const first = JSON.parse(fs.readFileSync(process.argv[1] + "/1.json", "utf8"));
+  if (first.tools.some((t) => t.function.name === "tool_search")) {
+    const found = last.messages.find((m) => m.role === "tool" && m.tool_call_id === "call_mock_search");
+    if (!found || !/^Tools loaded: \w/.test(found.content)) throw new Error(`tool_search loaded nothing: ${found?.content}`);
+    console.log(found.content);
+  }
   const call = last.messages.flatMap((m) => m.tool_calls ?? []).find((c) => c.id === "call_mock_3");
   if (!call) process.exit(0);
   const out = last.messages.find((m) => m.role === "tool" && m.tool_call_id === "call_mock_3");
   console.log(`namespaced ${call.function.name} answered: ${String(out.content).slice(0, 120).replace(/\n/g, " ")}`);
   if (/unsupported call|unknown tool/i.test(String(out.content))) throw new Error("Codex did not route the namespaced call");
-' "$WORK/bodies" || fail "namespaced call"
+' "$WORK/bodies" || fail "tool search or namespaced call"
 if grep -q '"name":"apply_patch"' "$WORK/bodies/1.json"; then
   grep -qx 'patched through junction' "$WORK/project/junction-codex.txt" 2>/dev/null || fail "apply_patch (a custom tool call) did not create the file"
   echo "apply_patch (custom tool) created junction-codex.txt"

@@ -20,6 +20,8 @@ const ITEM_PREFIX: Record<string, string> = {
   function_call_output: 'fco',
   custom_tool_call: 'ctc',
   custom_tool_call_output: 'ctco',
+  tool_search_call: 'tsc',
+  tool_search_output: 'tso',
   reasoning: 'rs',
   item_reference: 'ref',
 };

@@ -1,4 +1,5 @@
 // What every provider adapter offers the pipeline: open one upstream run and yield Responses events.
+import type { ItemIdPrefix } from '../../transformers/chat/chat-stream-to-events.js';
 import type { ConversionWarning, JsonObject, ResponseItem, ResponsesEvent } from '../../transformers/responses-types.js';
 import type { ProviderConfig } from '../config/config-schema.js';
 import type { UpstreamAbort } from './upstream-abort.js';
@@ -14,7 +15,7 @@ export interface UpstreamCall {
   reasoningModel: boolean;
   maxOutputTokensCeiling: number;
   /** Mints item ids for converters that must invent them. */
-  newItemId: (prefix: 'msg' | 'rs' | 'fc' | 'ws' | 'ctc') => string;
+  newItemId: (prefix: ItemIdPrefix) => string;
   signal: UpstreamAbort;
   captureExchange: boolean;
 }

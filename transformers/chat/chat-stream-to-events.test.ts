@@ -246,6 +246,7 @@ describe('checkEventInvariants (the oracle these tests rely on) rejects malforme
       ['multi_agent_v1__spawn_agent', { name: 'spawn_agent', namespace: 'multi_agent_v1', kind: 'function' as const }],
       ['apply_patch', { name: 'apply_patch', kind: 'custom' as const }],
       ['editor__patch', { name: 'patch', namespace: 'editor', kind: 'custom' as const }],
+      ['tool_search', { name: 'tool_search', kind: 'tool_search' as const }],
     ]);
 
     it('synthetic: a flattened namespace function is a function_call with its namespace and own name', () => {
@@ -294,6 +295,23 @@ describe('checkEventInvariants (the oracle these tests rely on) rejects malforme
       expect(items).toEqual([
         { id: 'ctc_1', type: 'custom_tool_call', status: 'completed', call_id: 'call_q', namespace: 'editor', name: 'patch', input: 'raw text' },
       ]);
+    });
+
+    it('synthetic: a client tool search\'s function call is a tool_search_call whose arguments are an object, with no delta events', () => {
+      const { events, items } = convert(
+        [
+          chunk({ tool_calls: [{ index: 0, id: 'call_s', function: { name: 'tool_search', arguments: '{"query":"cal' } }] }),
+          chunk({ tool_calls: [{ index: 0, function: { arguments: 'endar","limit":3}' } }] }),
+          chunk({}, 'tool_calls'),
+        ],
+        'summary',
+        toolCalls,
+      );
+      expect(items).toEqual([
+        { id: 'tsc_1', type: 'tool_search_call', status: 'completed', call_id: 'call_s', execution: 'client', arguments: { query: 'calendar', limit: 3 } },
+      ]);
+      expect(events.map((event) => event.type)).toEqual(['response.output_item.added', 'response.output_item.done', 'response.completed']);
+      expect(ofType(events, 'response.output_item.added')[0].item).toMatchObject({ type: 'tool_search_call', arguments: {} });
     });
   });
 });

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { JsonObject, ResponseUsage, ResponsesEvent } from '../responses-types.js';
 import { chatChunkSchema } from './chat-chunk-schema.js';
-import type { ChatToolCalls } from './chat-tool-calls.js';
+import type { ChatToolCalls, ChatToolTarget } from './chat-tool-calls.js';
 import { mapChatUsage } from './map-chat-usage.js';
 import { mapFinishReason, type ChatOutcome } from './map-finish-reason.js';
 import { mergeReasoningDetails } from './merge-reasoning-details.js';
@@ -23,9 +23,18 @@ import {
 } from './output-item-events.js';
 import { readChatDelta, type DeltaPart } from './read-chat-delta.js';
 
+export type ItemIdPrefix = 'msg' | 'rs' | 'fc' | 'ws' | 'ctc' | 'tsc';
+
+/** The item a Chat tool call becomes, by what its function stands for, and that item's id prefix (OpenAI's). */
+const CALL_ITEMS = {
+  function: { type: 'function_call', prefix: 'fc' },
+  custom: { type: 'custom_tool_call', prefix: 'ctc' },
+  tool_search: { type: 'tool_search_call', prefix: 'tsc' },
+} as const satisfies Record<ChatToolTarget['kind'], { type: FunctionCallTrack['item']; prefix: ItemIdPrefix }>;
+
 export interface ChatStreamOptions {
   /** Ids are passed in: transformers have no randomness. */
-  newItemId: (prefix: 'msg' | 'rs' | 'fc' | 'ws' | 'ctc') => string;
+  newItemId: (prefix: ItemIdPrefix) => string;
   /** The request's namespaced and custom tools by Chat function name (toChatRequest's `toolCalls`). */
   toolCalls?: ChatToolCalls;
   /** 'summary' streams reasoning as reasoning_summary_* events, 'text' as reasoning_text events. */
@@ -210,12 +219,12 @@ export function createChatStreamConverter(options: ChatStreamOptions): ChatStrea
     // Some servers number every parallel call 0; a new upstream id on a known index is a new call.
     if (slot === undefined || (part.callId && slot.track.callId !== part.callId)) {
       const target = part.name ? options.toolCalls?.get(part.name) : undefined;
-      const custom = target?.kind === 'custom';
-      const id = options.newItemId(custom ? 'ctc' : 'fc');
+      const item = CALL_ITEMS[target?.kind ?? 'function'];
+      const id = options.newItemId(item.prefix);
       // With no upstream id, the item id stands in so that the client still has a call_id to answer.
       const track: FunctionCallTrack = {
         kind: 'function_call',
-        item: custom ? 'custom_tool_call' : 'function_call',
+        item: item.type,
         id,
         upstreamIndex: part.index,
         callId: part.callId ?? id,

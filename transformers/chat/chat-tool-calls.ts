@@ -1,16 +1,22 @@
-// The names a Chat model sees for Responses tools that Chat has no shape for (namespaced and custom tools), both ways.
+// The names a Chat model sees for Responses tools that Chat has no shape for (namespaced, custom, tool search), both ways.
 
 /** What a Chat function name stands for, when it is not simply a function tool of that name. */
 export interface ChatToolTarget {
   /** The tool's own name, as the client declared it (inside its namespace, if any). */
   name: string;
   namespace?: string;
-  /** `custom`: a freeform tool sent as a function with one string argument, `input`. */
-  kind: 'function' | 'custom';
+  /**
+   * `custom`: a freeform tool sent as a function with one string argument, `input`. `tool_search`: a
+   * client-executed tool search sent as a function with its own parameters; its call is a `tool_search_call`.
+   */
+  kind: 'function' | 'custom' | 'tool_search';
 }
 
 /** Chat function name → the Responses tool it stands for; plain function tools are not listed. */
 export type ChatToolCalls = ReadonlyMap<string, ChatToolTarget>;
+
+/** The function a client-executed `tool_search` tool is sent as (Codex's tool is called that too). */
+export const TOOL_SEARCH_NAME = 'tool_search';
 
 /** The one string argument a custom tool's stand-in function takes. */
 export const CUSTOM_INPUT_ARGUMENT = 'input';
@@ -44,4 +50,15 @@ export function customInputFromArguments(args: string): string {
     // Not JSON: the model wrote the input itself; it is the input.
   }
   return args;
+}
+
+/** The Chat names of the tools a `tool_search_output` loaded: what the model is told it can now call. */
+export function loadedToolNames(tools: unknown[]): string[] {
+  return tools.flatMap((tool) => {
+    if (typeof tool !== 'object' || tool === null) return [];
+    const { name, tools: inner } = tool as Record<string, unknown>;
+    if (typeof name !== 'string') return [];
+    if (!Array.isArray(inner)) return [name];
+    return loadedToolNames(inner).map((innerName) => chatToolName(innerName, name));
+  });
 }

@@ -168,6 +168,10 @@ function checkFinalItem(item: JsonObject, open: OpenItem, where: string): void {
       expect(item.status, where).toBe('completed');
       expect(asObject(item.action).type, where).toBe('search');
       return;
+    case 'tool_search_call':
+      expect(open.text, `${where}: a tool search call has no delta events`).toBe('');
+      expect(item.call_id, where).toBe(open.item.call_id);
+      return;
     default:
       throw new Error(`${where}: unexpected item type ${String(item.type)}`);
   }

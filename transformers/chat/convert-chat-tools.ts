@@ -1,7 +1,7 @@
-// Responses `tools` → Chat function tools: functions as they are, namespaces flattened, custom tools as one-string functions.
+// Responses `tools` → Chat function tools: functions as they are, namespaces flattened, custom tools and a client tool search as functions.
 import { z } from 'zod';
 import type { ConversionWarning, JsonObject } from '../responses-types.js';
-import { CUSTOM_INPUT_ARGUMENT, chatToolName, type ChatToolTarget } from './chat-tool-calls.js';
+import { CUSTOM_INPUT_ARGUMENT, TOOL_SEARCH_NAME, chatToolName, type ChatToolTarget } from './chat-tool-calls.js';
 import { UnsupportedFeatureError } from './errors.js';
 
 const functionToolSchema = z.looseObject({
@@ -26,6 +26,13 @@ const namespaceToolSchema = z.looseObject({
 });
 // A namespace's description has no place in Chat: the flattened names carry the namespace instead.
 const NAMESPACE_FIELDS = new Set(['type', 'name', 'description', 'tools']);
+const toolSearchSchema = z.looseObject({
+  type: z.literal('tool_search'),
+  execution: z.literal('client'),
+  description: z.string().nullish(),
+  parameters: z.record(z.string(), z.unknown()),
+});
+const TOOL_SEARCH_FIELDS = new Set(['type', 'execution', 'description', 'parameters']);
 const typedSchema = z.looseObject({ type: z.string() });
 
 /** A Chat function tool with the names tool_choice may refer to it by. */
@@ -45,49 +52,72 @@ export interface ConvertedTools {
   calls: Map<string, ChatToolTarget>;
 }
 
-export function convertChatTools(value: unknown, openrouter: boolean, warnings: ConversionWarning[]): ConvertedTools {
+/** Tools a `tool_search_output` in the input loaded: callable from then on, so sent like the request's own. */
+export interface LoadedTools {
+  param: string;
+  tools: unknown[];
+}
+
+/** What one conversion works on; `loaded` marks tools from a tool search, which may be loaded more than once. */
+interface ToolContext {
+  converted: ConvertedTools;
+  openrouter: boolean;
+  warnings: ConversionWarning[];
+  loaded: boolean;
+}
+
+export function convertChatTools(
+  value: unknown,
+  loaded: LoadedTools[],
+  openrouter: boolean,
+  warnings: ConversionWarning[],
+): ConvertedTools {
   const converted: ConvertedTools = { tools: [], webSearch: false, droppedHosted: false, calls: new Map() };
-  if (value === undefined || value === null) return converted;
-  if (!Array.isArray(value)) {
+  if (Array.isArray(value)) {
+    const context: ToolContext = { converted, openrouter, warnings, loaded: false };
+    value.forEach((tool: unknown, i) => convertTool(context, tool, undefined, `tools[${i}]`));
+  } else if (value !== undefined && value !== null) {
     warnings.push({ param: 'tools', message: 'tools is not a list; not sent.' });
-    return converted;
   }
-  value.forEach((tool: unknown, i) => convertTool(converted, tool, undefined, `tools[${i}]`, openrouter, warnings));
+  const context: ToolContext = { converted, openrouter, warnings, loaded: true };
+  for (const search of loaded) search.tools.forEach((tool, j) => convertTool(context, tool, undefined, `${search.param}.tools[${j}]`));
   return converted;
 }
 
-function convertTool(
-  converted: ConvertedTools,
-  tool: unknown,
-  namespace: string | undefined,
-  param: string,
-  openrouter: boolean,
-  warnings: ConversionWarning[],
-): void {
+function convertTool(context: ToolContext, tool: unknown, namespace: string | undefined, param: string): void {
+  const { converted, warnings } = context;
   const typed = typedSchema.safeParse(tool);
   if (!typed.success) throw new UnsupportedFeatureError(param, 'A tool must be an object with a string "type".');
   const type = typed.data.type;
+  // A server-executed tool search (OpenAI's hosted one) is a hosted tool like any other.
+  const search = type === 'tool_search' ? toolSearchSchema.safeParse(tool) : undefined;
   if (type === 'function' || type === 'custom') {
     const callable = readCallable(tool, type);
     if (callable === undefined) {
       warnings.push({ param, message: `A ${type} tool without a valid name/parameters; not sent.` });
       return;
     }
-    addTool(converted, callable.tool.name, namespace, callable.chat, type, param, warnings);
-    warnUnknownFields(callable.tool, callable.known, param, warnings);
+    if (addTool(context, { name: callable.tool.name, namespace, kind: type }, callable.chat, param)) {
+      warnUnknownFields(context, callable.tool, callable.known, param);
+    }
   } else if (type === 'namespace' && namespace === undefined) {
     const parsed = namespaceToolSchema.safeParse(tool);
     if (!parsed.success) {
       warnings.push({ param, message: 'Namespace tool without a valid name/tools; not sent.' });
       return;
     }
-    parsed.data.tools.forEach((inner, j) =>
-      convertTool(converted, inner, parsed.data.name, `${param}.tools[${j}]`, openrouter, warnings),
-    );
-    warnUnknownFields(parsed.data, NAMESPACE_FIELDS, param, warnings);
-  } else if (isWebSearch(type) && openrouter && typed.data.external_web_access !== false) {
+    parsed.data.tools.forEach((inner, j) => convertTool(context, inner, parsed.data.name, `${param}.tools[${j}]`));
+    warnUnknownFields(context, parsed.data, NAMESPACE_FIELDS, param);
+  } else if (search?.success) {
+    // Run by the client (Codex searches its deferred tools itself): to the model, just another function.
+    const fn: JsonObject = { name: TOOL_SEARCH_NAME, parameters: search.data.parameters };
+    if (search.data.description) fn.description = search.data.description;
+    if (addTool(context, { name: TOOL_SEARCH_NAME, kind: 'tool_search' }, fn, param)) {
+      warnUnknownFields(context, search.data, TOOL_SEARCH_FIELDS, param);
+    }
+  } else if (isWebSearch(type) && context.openrouter && typed.data.external_web_access !== false) {
     converted.webSearch = true;
-    warnUnknownFields(typed.data, new Set(['type', 'external_web_access']), param, warnings);
+    warnUnknownFields(context, typed.data, new Set(['type', 'external_web_access']), param);
   } else {
     converted.droppedHosted = true;
     warnings.push({ param, message: hostedToolWarning(type, typed.data) });
@@ -97,7 +127,7 @@ function convertTool(
 /** A function or custom tool as the client declared it, its Chat function, and the fields that function carries. */
 function readCallable(
   tool: unknown,
-  kind: ChatToolTarget['kind'],
+  kind: 'function' | 'custom',
 ): { tool: JsonObject & { name: string }; chat: JsonObject; known: Set<string> } | undefined {
   if (kind === 'function') {
     const parsed = functionToolSchema.safeParse(tool);
@@ -108,27 +138,22 @@ function readCallable(
 }
 
 /**
- * Adds one Chat function. A name already taken (a flattened name equal to another tool's) would make the
- * model's call ambiguous, so the later tool is not sent.
+ * Adds one Chat function; false when not added. A name already taken (a flattened name equal to another
+ * tool's) would make the model's call ambiguous, so the later tool is not sent; a tool a search loaded again
+ * is simply there already.
  */
-function addTool(
-  converted: ConvertedTools,
-  name: string,
-  namespace: string | undefined,
-  fn: JsonObject,
-  kind: ChatToolTarget['kind'],
-  param: string,
-  warnings: ConversionWarning[],
-): void {
-  const chatName = chatToolName(name, namespace);
+function addTool(context: ToolContext, target: ChatToolTarget, fn: JsonObject, param: string): boolean {
+  const { converted } = context;
+  const chatName = chatToolName(target.name, target.namespace);
   if (converted.tools.some((tool) => tool.name === chatName)) {
-    warnings.push({ param, message: `A tool named "${chatName}" is already sent (namespaced tools are named <namespace>__<name>); not sent.` });
-    return;
+    if (!context.loaded) {
+      context.warnings.push({ param, message: `A tool named "${chatName}" is already sent (namespaced tools are named <namespace>__<name>); not sent.` });
+    }
+    return false;
   }
-  converted.tools.push({ name: chatName, namespace, chat: { type: 'function', function: { ...fn, name: chatName } } });
-  if (kind === 'custom' || namespace !== undefined) {
-    converted.calls.set(chatName, namespace === undefined ? { name, kind } : { name, namespace, kind });
-  }
+  converted.tools.push({ name: chatName, namespace: target.namespace, chat: { type: 'function', function: { ...fn, name: chatName } } });
+  if (target.kind !== 'function' || target.namespace !== undefined) converted.calls.set(chatName, target);
+  return true;
 }
 
 function hostedToolWarning(type: string, tool: JsonObject): string {
@@ -172,9 +197,10 @@ export function isWebSearch(type: unknown): boolean {
   return typeof type === 'string' && type.startsWith('web_search');
 }
 
-function warnUnknownFields(tool: JsonObject, known: Set<string>, param: string, warnings: ConversionWarning[]): void {
+/** A loaded tool's `defer_loading` is spent (the search loaded it), so it is not worth a warning. */
+function warnUnknownFields(context: ToolContext, tool: JsonObject, known: Set<string>, param: string): void {
   for (const [key, value] of Object.entries(tool)) {
-    if (known.has(key) || value === undefined || value === null) continue;
-    warnings.push({ param: `${param}.${key}`, message: `Tool field "${key}" has no Chat equivalent; not sent.` });
+    if (known.has(key) || value === undefined || value === null || (context.loaded && key === 'defer_loading')) continue;
+    context.warnings.push({ param: `${param}.${key}`, message: `Tool field "${key}" has no Chat equivalent; not sent.` });
   }
 }

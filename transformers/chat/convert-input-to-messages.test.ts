@@ -168,6 +168,27 @@ describe('toChatRequest: input → messages', () => {
     ]);
   });
 
+  it('a client tool_search_call is a tool_search call; its tool_search_output a tool message naming the loaded tools', () => {
+    const { body, warnings } = convert({
+      input: [
+        { type: 'tool_search_call', id: 'tsc_1', call_id: 'call_s', execution: 'client', arguments: { query: 'calendar' }, status: 'completed' },
+        {
+          type: 'tool_search_output',
+          call_id: 'call_s',
+          execution: 'client',
+          status: 'completed',
+          tools: [{ type: 'namespace', name: 'calendar', description: 'C', tools: [{ type: 'function', name: 'create_event' }] }, { type: 'function', name: 'ping' }],
+        },
+        { type: 'tool_search_call', id: 'tsc_2', call_id: null, execution: 'server', arguments: {} },
+      ],
+    });
+    expect(body.messages).toEqual([
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_s', type: 'function', function: { name: 'tool_search', arguments: '{"query":"calendar"}' } }] },
+      { role: 'tool', tool_call_id: 'call_s', content: 'Tools loaded: calendar__create_event, ping.' },
+    ]);
+    expect(warnings.map((warning) => warning.param)).toEqual(['input[2]']);
+  });
+
   it('function_call_output given as parts joins the text parts; other parts are dropped with a warning', () => {
     const { body, warnings } = convert({
       input: [

@@ -1,7 +1,7 @@
 // Responses `instructions` + `input` (items, earlier turns included) → the Chat Completions `messages` list.
 import { z } from 'zod';
 import type { ConversionWarning, JsonObject } from '../responses-types.js';
-import { chatToolName, customInputArguments } from './chat-tool-calls.js';
+import { TOOL_SEARCH_NAME, chatToolName, customInputArguments, loadedToolNames } from './chat-tool-calls.js';
 import { convertTextContent, convertUserContent } from './convert-content-parts.js';
 import { decodeReasoningDetails } from './reasoning-details-codec.js';
 
@@ -22,6 +22,9 @@ const customToolCallSchema = z.looseObject({
   namespace: z.string().nullish(),
   input: z.string(),
 });
+// Only a client-executed search has a call_id the tool message can answer; a hosted one (call_id null) cannot be sent.
+const toolSearchCallSchema = z.looseObject({ call_id: z.string(), arguments: z.unknown() });
+const toolSearchOutputSchema = z.looseObject({ call_id: z.string(), tools: z.array(z.unknown()) });
 const functionCallOutputSchema = z.looseObject({ call_id: z.string(), output: z.unknown() });
 const reasoningSchema = z.looseObject({ encrypted_content: z.string().nullish() });
 
@@ -111,6 +114,20 @@ function convertItem(
       if (!call.success) return invalidItem(param, type, warnings);
       const { call_id: callId, name, namespace, input } = call.data;
       return addToolCall(state, callId, chatToolName(name, namespace), customInputArguments(input));
+    }
+    case 'tool_search_call': {
+      const call = toolSearchCallSchema.safeParse(item);
+      if (!call.success) return invalidItem(param, type, warnings);
+      return addToolCall(state, call.data.call_id, TOOL_SEARCH_NAME, JSON.stringify(call.data.arguments ?? {}));
+    }
+    case 'tool_search_output': {
+      // The loaded tools themselves join the request's tools (toChatRequest); the model is told their names.
+      const output = toolSearchOutputSchema.safeParse(item);
+      if (!output.success) return invalidItem(param, type, warnings);
+      endTurn(state, warnings);
+      const content = `Tools loaded: ${loadedToolNames(output.data.tools).join(', ') || 'none'}.`;
+      state.messages.push({ role: 'tool', tool_call_id: output.data.call_id, content });
+      return;
     }
     case 'function_call_output':
     case 'custom_tool_call_output': {

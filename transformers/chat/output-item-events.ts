@@ -26,10 +26,13 @@ export interface MessageTrack {
   logprobs: JsonObject[];
 }
 
-/** A Chat tool call; `item` says what it is in Responses (a custom tool's call comes from its stand-in function). */
+/**
+ * A Chat tool call; `item` says what it is in Responses (a custom tool's or a client tool search's call comes
+ * from its stand-in function).
+ */
 export interface FunctionCallTrack {
   kind: 'function_call';
-  item: 'function_call' | 'custom_tool_call';
+  item: 'function_call' | 'custom_tool_call' | 'tool_search_call';
   id: string;
   upstreamIndex: number;
   callId: string;
@@ -69,7 +72,7 @@ export function itemAddedEvents(track: OutputTrack, outputIndex: number, mode: R
       return events;
     }
     case 'function_call': {
-      const item = toolCallItem(track, 'in_progress', '');
+      const item = track.item === 'tool_search_call' ? toolSearchCallItem(track, 'in_progress', {}) : toolCallItem(track, 'in_progress', '');
       const events: ResponsesEvent[] = [{ type: 'response.output_item.added', output_index: outputIndex, item }];
       if (track.arguments !== '') events.push(...argumentsDeltaEvents(track, outputIndex, track.arguments));
       return events;
@@ -136,9 +139,12 @@ export function annotationEvents(
   }));
 }
 
-/** A custom call's input is inside JSON until the call ends; it is streamed whole, at the end (itemDoneEvents). */
+/**
+ * A custom call's input is inside JSON until the call ends; it is streamed whole, at the end (itemDoneEvents).
+ * A tool search call has no delta events at all: its arguments are an object, in `output_item.done`.
+ */
 export function argumentsDeltaEvents(track: FunctionCallTrack, outputIndex: number, delta: string): ResponsesEvent[] {
-  if (track.item === 'custom_tool_call') return [];
+  if (track.item !== 'function_call') return [];
   return [{ type: 'response.function_call_arguments.delta', item_id: track.id, output_index: outputIndex, delta }];
 }
 
@@ -164,6 +170,9 @@ export function itemDoneEvents(
     }
     case 'function_call': {
       const address = { item_id: track.id, output_index: outputIndex };
+      if (track.item === 'tool_search_call') {
+        return [itemDone(outputIndex, toolSearchCallItem(track, status, searchArguments(track.arguments)))];
+      }
       if (track.item === 'custom_tool_call') {
         const input = customInputFromArguments(track.arguments);
         const events: ResponsesEvent[] = [];
@@ -198,6 +207,20 @@ function toolCallItem(track: FunctionCallTrack, status: ItemStatus, value: strin
   item.name = track.name;
   item[track.item === 'custom_tool_call' ? 'input' : 'arguments'] = value;
   return item;
+}
+
+function toolSearchCallItem(track: FunctionCallTrack, status: ItemStatus, args: unknown): ResponseItem {
+  return { id: track.id, type: 'tool_search_call', status, call_id: track.callId, execution: 'client', arguments: args };
+}
+
+/** The search's arguments are an object in Responses; arguments that are not JSON are passed on as the string. */
+function searchArguments(args: string): unknown {
+  if (args === '') return {};
+  try {
+    return JSON.parse(args) as unknown;
+  } catch {
+    return args;
+  }
 }
 
 function reasoningDoneEvents(track: ReasoningTrack, outputIndex: number, mode: ReasoningEventMode): ResponsesEvent[] {

@@ -143,6 +143,31 @@ describe('toChatRequest: tools and tool_choice', () => {
     expect(warnings.map((warning) => warning.param)).toEqual(['tools[1].tools[0]']);
   });
 
+  it('a client-executed tool_search is the function tool_search; tools a tool_search_output loaded are sent too', () => {
+    const search = { type: 'tool_search', execution: 'client', description: 'Find tools.', parameters: { type: 'object', properties: { query: { type: 'string' } } } };
+    const calendar = { type: 'namespace', name: 'calendar', description: 'Calendar', tools: [{ type: 'function', name: 'create_event', defer_loading: true }] };
+    const output = { type: 'tool_search_output', call_id: 'call_s', execution: 'client', status: 'completed', tools: [calendar] };
+    const { body, warnings, toolCalls } = convert({
+      input: [{ role: 'user', content: 'Book it.' }, { type: 'tool_search_call', call_id: 'call_s', execution: 'client', arguments: { query: 'calendar' } }, output, output],
+      tools: [weather, search],
+    });
+    expect(body.tools).toEqual([
+      chatWeather,
+      { type: 'function', function: { name: 'tool_search', parameters: search.parameters, description: 'Find tools.' } },
+      { type: 'function', function: { name: 'calendar__create_event' } },
+    ]);
+    expect(toolCalls.get('tool_search')).toEqual({ name: 'tool_search', kind: 'tool_search' });
+    expect(toolCalls.get('calendar__create_event')).toEqual({ name: 'create_event', namespace: 'calendar', kind: 'function' });
+    // Loaded twice, sent once, without a warning: the name is the same tool's, and defer_loading is spent.
+    expect(warnings).toEqual([]);
+  });
+
+  it('a server-executed tool_search (OpenAI\'s hosted one) is dropped like other hosted tools', () => {
+    const { body, warnings } = convert({ input: 'Q', tools: [weather, { type: 'tool_search', execution: 'server' }] });
+    expect(body.tools).toEqual([chatWeather]);
+    expect(warnings.map((warning) => warning.param)).toEqual(['tools[1]']);
+  });
+
   it('tool_choice of a namespaced function or a custom tool names its Chat function; allowed_tools may name a namespace', () => {
     const tools = [
       weather,

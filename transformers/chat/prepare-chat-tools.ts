@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { ConversionWarning, JsonObject } from '../responses-types.js';
 import { chatToolName, type ChatToolCalls } from './chat-tool-calls.js';
-import { convertChatTools, isWebSearch, type NamedTool } from './convert-chat-tools.js';
+import { convertChatTools, isWebSearch, type LoadedTools, type NamedTool } from './convert-chat-tools.js';
 import { UnsupportedFeatureError } from './errors.js';
 
 const typedSchema = z.looseObject({ type: z.string() });
@@ -17,6 +17,8 @@ export interface ChatToolFields {
 
 export interface PrepareToolsOptions {
   openrouter: boolean;
+  /** Tools that `tool_search_output` items in the input loaded. */
+  loaded: LoadedTools[];
 }
 
 export interface PreparedChatTools {
@@ -35,7 +37,7 @@ export function prepareChatTools(
   options: PrepareToolsOptions,
   warnings: ConversionWarning[],
 ): PreparedChatTools {
-  const converted = convertChatTools(request.tools, options.openrouter, warnings);
+  const converted = convertChatTools(request.tools, options.loaded, options.openrouter, warnings);
   let { tools, webSearch } = converted;
   let toolChoice: unknown;
 

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { ConversionWarning, JsonObject } from '../responses-types.js';
 import type { ChatToolCalls } from './chat-tool-calls.js';
+import type { LoadedTools } from './convert-chat-tools.js';
 import { convertInputToMessages } from './convert-input-to-messages.js';
 import { prepareChatTools } from './prepare-chat-tools.js';
 
@@ -56,7 +57,7 @@ export function toChatRequest(request: JsonObject, options: ChatRequestOptions):
   const warnings: ConversionWarning[] = [];
   const openrouter = options.quirks === 'openrouter';
   const messages = convertInputToMessages(request.instructions, request.input, { keepReasoningDetails: openrouter }, warnings);
-  const tools = prepareChatTools(request, { openrouter }, warnings);
+  const tools = prepareChatTools(request, { openrouter, loaded: loadedTools(request.input) }, warnings);
   const body: JsonObject = {
     model: options.upstreamModel,
     messages,
@@ -95,6 +96,18 @@ export function toChatRequest(request: JsonObject, options: ChatRequestOptions):
   body.stream = true;
   body.stream_options = { include_usage: true };
   return { body, warnings, toolCalls: tools.calls };
+}
+
+/** What earlier client-side tool searches loaded (Codex): the Responses API offers those tools from then on. */
+function loadedTools(input: unknown): LoadedTools[] {
+  if (!Array.isArray(input)) return [];
+  const loaded: LoadedTools[] = [];
+  input.forEach((item: unknown, i) => {
+    if (typeof item !== 'object' || item === null) return;
+    const { type, tools } = item as JsonObject;
+    if (type === 'tool_search_output' && Array.isArray(tools)) loaded.push({ param: `input[${i}]`, tools });
+  });
+  return loaded;
 }
 
 function mapText(text: unknown, openrouter: boolean, warnings: ConversionWarning[]): JsonObject {
