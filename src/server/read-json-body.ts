@@ -7,6 +7,15 @@ import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
  * does) costs about 100 µs a request on this path, which is most of what the gateway may add.
  */
 export async function readJsonBody(incoming: IncomingMessage, limitMb: number): Promise<unknown> {
+  // A page can send text/plain (or a typeless Blob) cross-origin without asking first; JSON it cannot.
+  if (!isJson(incoming.headers['content-type'])) {
+    throw new GatewayError(
+      415,
+      `Unsupported content type '${incoming.headers['content-type'] ?? ''}': send the body as 'Content-Type: application/json'.`,
+      'invalid_request_error',
+      'unsupported_media_type',
+    );
+  }
   const maxBytes = Math.round(limitMb * 1024 * 1024);
   const tooLarge = () =>
     new GatewayError(413, `The request body is larger than ${limitMb} MB (server.body_limit_mb).`, 'invalid_request_error', 'request_too_large');
@@ -23,4 +32,11 @@ export async function readJsonBody(incoming: IncomingMessage, limitMb: number): 
   } catch {
     throw invalidRequest(null, 'We could not parse the JSON body of your request. Send a JSON object.', 'invalid_json');
   }
+}
+
+/** `application/json`, with or without parameters (`; charset=utf-8`), in any case. */
+function isJson(contentType: string | undefined): boolean {
+  if (contentType === undefined || contentType.length < 16) return false;
+  const next = contentType.charCodeAt(16);
+  return contentType.slice(0, 16).toLowerCase() === 'application/json' && (Number.isNaN(next) || next === 59 /* ; */ || next === 32 /* space */);
 }
