@@ -1,7 +1,7 @@
 // Command line entry: `node dist/src/main.js [--config FILE] [--port N]` (also JUNCTION_CONFIG, PORT).
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config/load-config.js';
+import { createLogger } from './server/create-logger.js';
 import { startGateway } from './server/start-gateway.js';
 
 async function main(): Promise<void> {
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(file, `--port/PORT: "${port}" is not a port number`);
     config.server.port = n;
   }
-  const logger = pino({ level: config.logging.level });
+  const logger = createLogger(config);
   const gateway = await startGateway(config, logger);
   logger.info({ url: gateway.url, config: file, database: config.database.url }, `junction listening on ${gateway.url}`);
 

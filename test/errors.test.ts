@@ -217,7 +217,7 @@ describe('an upstream that cannot be reached', () => {
   it.each([false, true])('is a 502 naming the upstream, also for stream: %s', async (stream) => {
     const res = await postResponses(unreachable.url, { model: 'gpt-4o', input: 'hi', stream });
     expect(res.status).toBe(502);
-    expect(expectOpenAIError(res.json!)).toMatchObject({ code: 'upstream_unreachable', message: expect.stringContaining('Could not reach the upstream') });
+    expect(expectOpenAIError(res.json!)).toMatchObject({ code: 'upstream_unreachable', message: expect.stringContaining('Could not reach provider "openai"') });
   });
 });
 

@@ -76,9 +76,13 @@ export const configSchema = z
       .object({
         /** Ceiling on `max_output_tokens`; a larger value is lowered to it (with a log line), never sent upstream. */
         max_output_tokens: numberValue(z.number().int().positive()).default(120_000),
+        /** Largest single upstream event (one SSE message, or a non-streaming answer's JSON), in megabytes. */
+        max_upstream_event_mb: numberValue(z.number().positive()).default(32),
+        /** Largest whole upstream answer (all of a stream's bytes, or a JSON body), in megabytes. */
+        max_response_mb: numberValue(z.number().positive()).default(256),
       })
       .strict()
-      .default({ max_output_tokens: 120_000 }),
+      .default({ max_output_tokens: 120_000, max_upstream_event_mb: 32, max_response_mb: 256 }),
     debug: z
       .object({
         /** Keep the raw request sent upstream and the raw body that came back, per response. */
@@ -112,3 +116,4 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
+export type LimitsConfig = Config['limits'];

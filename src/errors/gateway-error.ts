@@ -15,6 +15,9 @@ export interface ErrorBody {
 }
 
 export class GatewayError extends Error {
+  /** What the operator's log shows beside the message: the cause a client must not see (an internal URL, upstream's own text). */
+  detail: string | undefined;
+
   constructor(
     readonly status: number,
     message: string,
@@ -30,8 +33,14 @@ export class GatewayError extends Error {
     this.name = 'GatewayError';
   }
 
-  toBody(): ErrorBody {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  withDetail(detail: string): this {
+    this.detail = detail;
+    return this;
+  }
+
+  /** The client's body; `mask` hides configured secrets in the message (see mask-secrets.ts). */
+  toBody(mask: (text: string) => string = (text) => text): ErrorBody {
+    return { error: { message: mask(this.message), type: this.type, param: this.param, code: this.code } };
   }
 }
 

@@ -6,6 +6,7 @@ import { isTerminalEventType, type ConversionWarning, type ResponseItem, type Re
 import { Sequencer, type StreamFailure } from '../../transformers/sequencer.js';
 import type { Config } from '../config/config-schema.js';
 import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
+import { maskFor } from '../errors/mask-secrets.js';
 import type { Provider, UpstreamCall, UpstreamRun } from '../providers/provider.js';
 import type { UpstreamAbort } from '../providers/upstream-abort.js';
 import { serializeRecord, storedResponseJson, type ResponseWriter, type StoredRecord } from '../store/response-writer.js';
@@ -109,6 +110,8 @@ export async function* executeResponse(
   let stored: StoredRecord | undefined;
   let iterator: AsyncIterator<ResponsesEvent[]> | undefined;
   let finished = false;
+  /** What broke the upstream read, when something did: a non-streaming client gets it as its HTTP error. */
+  let broke: unknown;
   try {
     run = opened ?? (await plan.provider.open(upstreamCall(deps, plan, abort)));
     const warnings = logWarnings(deps, plan, run.warnings);
@@ -142,7 +145,8 @@ export async function* executeResponse(
       } catch (err) {
         if (abort.aborted) throw err;
         if (held && err instanceof GatewayError) throw err;
-        emitted = sequencer.fail(failureOf(err));
+        broke = err;
+        emitted = sequencer.fail(failureOf(err, maskFor(deps.config)));
       }
       if (held) {
         held.push(...emitted);
@@ -157,6 +161,8 @@ export async function* executeResponse(
       // Durable before acknowledged: the batch that holds the terminal event waits for the commit. A
       // non-streaming client never sees a failed run's id (it gets the HTTP error), so that is not kept.
       const terminal = emitted.at(-1)!.type;
+      // A stream's failure reaches no HTTP error handler: it is logged here, once.
+      if (terminal === 'response.failed' && plan.stream) logStreamFailure(deps, plan, sequencer.response.error, broke);
       if (isTerminalEventType(terminal) && plan.store && (plan.stream || terminal !== 'response.failed')) {
         try {
           stored = await persist(deps, plan, { response: sequencer.response, upstreamId: sequencer.upstreamId, exchange: run.exchange, warnings });
@@ -170,7 +176,7 @@ export async function* executeResponse(
     }
     finished = true;
     const response = sequencer.response;
-    if (!plan.stream && response.status === 'failed') throw preOutputError(response.error);
+    if (!plan.stream && response.status === 'failed') throw broke instanceof GatewayError ? broke : preOutputError(response.error);
     return { response, stored };
   } finally {
     if (finished && iterator) drainThenClose(iterator, abort);
@@ -250,9 +256,14 @@ async function persist(deps: PipelineDeps, plan: ResponsePlan, { response, upstr
   return stored;
 }
 
-function failureOf(err: unknown): StreamFailure {
-  if (err instanceof GatewayError) return { code: err.code ?? 'server_error', message: err.message };
-  return { code: 'server_error', message: `The upstream stream broke: ${(err as Error).message}` };
+function failureOf(err: unknown, mask: (text: string) => string): StreamFailure {
+  if (err instanceof GatewayError) return { code: err.code ?? 'server_error', message: mask(err.message) };
+  return { code: 'server_error', message: mask(`The upstream stream broke: ${(err as Error).message}`) };
+}
+
+function logStreamFailure(deps: PipelineDeps, plan: ResponsePlan, error: { code: string; message: string } | null, broke: unknown): void {
+  const detail = broke instanceof GatewayError ? broke.detail : broke instanceof Error ? broke.message : undefined;
+  deps.logger.warn({ response_id: plan.id, provider: plan.provider.name, code: error?.code, err: error?.message, detail }, 'stream failed after output');
 }
 
 /** A response that failed before output, as the HTTP error a client would get from OpenAI. */

@@ -5,14 +5,15 @@ import { completionToChunks } from '../../transformers/chat/completion-to-chunks
 import { UnsupportedFeatureError } from '../../transformers/chat/errors.js';
 import { toChatRequest } from '../../transformers/chat/to-chat-request.js';
 import type { JsonObject, ResponsesEvent } from '../../transformers/responses-types.js';
-import type { ProviderConfig } from '../config/config-schema.js';
+import type { LimitsConfig, ProviderConfig } from '../config/config-schema.js';
 import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
 import type { Provider, UpstreamCall, UpstreamRun } from './provider.js';
-import { readSse, type SseCapture } from './read-sse.js';
+import { readSse } from './read-sse.js';
+import { readUpstreamBody, type UpstreamReading } from './read-upstream-body.js';
 import { HISTORY_MARKER, createUpstreamTarget, openUpstream, type UpstreamResponse } from './upstream-pool.js';
 
-export function createChatCompletionsProvider(name: string, config: ProviderConfig): Provider {
-  const target = createUpstreamTarget(name, config);
+export function createChatCompletionsProvider(name: string, config: ProviderConfig, limits: LimitsConfig): Provider {
+  const target = createUpstreamTarget(name, config, limits);
   return {
     name,
     config,
@@ -32,7 +33,7 @@ export function createChatCompletionsProvider(name: string, config: ProviderConf
         ...convert({ ...clamped.request, input: (call.input as unknown[]).slice(call.historyLength) }).body,
         [HISTORY_MARKER]: call.historyLength,
       });
-      const { res, capture, exchange } = await openUpstream(name, target, '/chat/completions', converted.body, call, call.historyLength > 0 ? logged : undefined);
+      const { res, reading, exchange } = await openUpstream(name, target, '/chat/completions', converted.body, call, call.historyLength > 0 ? logged : undefined);
 
       const reasoning = call.request.reasoning as JsonObject | null | undefined;
       // Readable summaries when the client asked for them (what OpenAI clients render), raw reasoning text otherwise.
@@ -42,23 +43,21 @@ export function createChatCompletionsProvider(name: string, config: ProviderConf
         reasoningEvents: reasoning?.summary ? 'summary' : 'text',
         webSearch: searchesTheWeb(converted.body, call.upstreamModel),
       });
-      return { events: toEvents(name, res, converter, capture), warnings: [...clamped.warnings, ...converted.warnings], exchange };
+      return { events: toEvents(name, res, converter, reading), warnings: [...clamped.warnings, ...converted.warnings], exchange };
     },
     close: () => target.pool.close(),
   };
 }
 
-async function* toEvents(name: string, res: UpstreamResponse, converter: ChatStreamConverter, capture: SseCapture | undefined): AsyncGenerator<ResponsesEvent[]> {
+async function* toEvents(name: string, res: UpstreamResponse, converter: ChatStreamConverter, reading: UpstreamReading): AsyncGenerator<ResponsesEvent[]> {
   const contentType = String(res.headers['content-type'] ?? '');
   if (contentType.includes('application/json')) {
     // Some OpenAI-compatible servers ignore `stream: true` and answer one JSON completion.
-    const bytes = Buffer.from(await res.body.arrayBuffer());
-    capture?.raw.push(bytes);
-    const text = bytes.toString('utf8');
+    const text = (await readUpstreamBody(res.body, reading)).toString('utf8');
     yield [...completionToChunks(parseJson(name, text)).flatMap((chunk) => converter.push(chunk)), ...converter.finish()];
     return;
   }
-  for await (const messages of readSse(res.body, capture)) {
+  for await (const messages of readSse(res.body, reading)) {
     const events: ResponsesEvent[] = [];
     const done = messages.findIndex((m) => m.data === '[DONE]');
     for (const message of done === -1 ? messages : messages.slice(0, done)) events.push(...converter.push(parseJson(name, message.data)));

@@ -9,10 +9,10 @@ export function createProviders(config: Config): Map<string, Provider> {
   for (const [name, provider] of Object.entries(config.providers)) {
     switch (provider.type) {
       case 'openai-responses':
-        providers.set(name, createOpenAIResponsesProvider(name, provider));
+        providers.set(name, createOpenAIResponsesProvider(name, provider, config.limits));
         break;
       case 'chat-completions':
-        providers.set(name, createChatCompletionsProvider(name, provider));
+        providers.set(name, createChatCompletionsProvider(name, provider, config.limits));
         break;
       default: {
         const unknown: never = provider.type;

@@ -1,14 +1,15 @@
 // Native Responses providers (OpenAI, xAI): forward the request, pass upstream's events (or its one JSON body) through.
 import { toResponsesBody } from '../../transformers/to-responses-body.js';
 import { PASS_THROUGH_TYPES, UPSTREAM_DATA, type JsonObject, type ResponsesEvent } from '../../transformers/responses-types.js';
-import type { ProviderConfig } from '../config/config-schema.js';
+import type { LimitsConfig, ProviderConfig } from '../config/config-schema.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Provider, UpstreamCall, UpstreamCompletion, UpstreamRun } from './provider.js';
-import { readSse, type SseCapture } from './read-sse.js';
+import { readSse } from './read-sse.js';
+import { readUpstreamBody, type UpstreamReading } from './read-upstream-body.js';
 import { HISTORY_MARKER, createUpstreamTarget, openUpstream, type OpenedUpstream } from './upstream-pool.js';
 
-export function createOpenAIResponsesProvider(name: string, config: ProviderConfig): Provider {
-  const target = createUpstreamTarget(name, config);
+export function createOpenAIResponsesProvider(name: string, config: ProviderConfig, limits: LimitsConfig): Provider {
+  const target = createUpstreamTarget(name, config, limits);
 
   const send = async (call: UpstreamCall, stream: boolean): Promise<OpenedUpstream & { warnings: UpstreamRun['warnings'] }> => {
     const { body, warnings } = toResponsesBody(call.request, {
@@ -21,7 +22,12 @@ export function createOpenAIResponsesProvider(name: string, config: ProviderConf
     });
     // A chain's history is stored once, as its items: the stored request shows this turn and a count.
     const logged = () => ({ ...body, input: (body.input as unknown[]).slice(call.historyLength), [HISTORY_MARKER]: call.historyLength });
-    const options = { signal: call.signal, captureExchange: call.captureExchange, accept: stream ? 'text/event-stream' : 'application/json' };
+    const options = {
+      signal: call.signal,
+      captureExchange: call.captureExchange,
+      accept: stream ? 'text/event-stream' : 'application/json',
+      contentTypes: stream ? ['text/event-stream'] : ['application/json', 'text/event-stream'],
+    };
     const opened = await openUpstream(name, target, '/responses', body, options, call.historyLength > 0 ? logged : undefined);
     return { ...opened, warnings };
   };
@@ -30,14 +36,14 @@ export function createOpenAIResponsesProvider(name: string, config: ProviderConf
     name,
     config,
     async open(call: UpstreamCall): Promise<UpstreamRun> {
-      const { res, capture, exchange, warnings } = await send(call, true);
-      return { events: parseEvents(name, res.body, capture), warnings, exchange };
+      const { res, reading, exchange, warnings } = await send(call, true);
+      return { events: parseEvents(name, res.body, reading), warnings, exchange };
     },
     async complete(call: UpstreamCall): Promise<UpstreamCompletion | UpstreamRun> {
-      const { res, capture, exchange, warnings } = await send(call, false);
+      const { res, reading, exchange, warnings } = await send(call, false);
       // Some servers stream whatever `stream` says; their events are as good as a body.
-      if (String(res.headers['content-type'] ?? '').includes('text/event-stream')) return { events: parseEvents(name, res.body, capture), warnings, exchange };
-      const text = await res.body.text();
+      if (String(res.headers['content-type'] ?? '').includes('text/event-stream')) return { events: parseEvents(name, res.body, reading), warnings, exchange };
+      const text = (await readUpstreamBody(res.body, { ...reading, capture: undefined })).toString('utf8');
       let response: unknown;
       try {
         response = JSON.parse(text);
@@ -53,8 +59,8 @@ export function createOpenAIResponsesProvider(name: string, config: ProviderConf
   };
 }
 
-async function* parseEvents(name: string, body: AsyncIterable<Uint8Array>, capture: SseCapture | undefined): AsyncGenerator<ResponsesEvent[]> {
-  for await (const messages of readSse(body, capture)) {
+async function* parseEvents(name: string, body: AsyncIterable<Uint8Array>, reading: UpstreamReading): AsyncGenerator<ResponsesEvent[]> {
+  for await (const messages of readSse(body, reading)) {
     const events: ResponsesEvent[] = [];
     for (const message of messages) {
       if (message.data === '[DONE]') {
@@ -65,6 +71,8 @@ async function* parseEvents(name: string, body: AsyncIterable<Uint8Array>, captu
       try {
         event = JSON.parse(message.data);
       } catch {
+        // What came before the broken event is still upstream's answer.
+        if (events.length > 0) yield events;
         throw new GatewayError(502, `Provider "${name}" sent an event that is not JSON: ${message.data.slice(0, 200)}`, 'upstream_error', 'invalid_upstream_event');
       }
       if (typeof event !== 'object' || event === null || Array.isArray(event)) continue;

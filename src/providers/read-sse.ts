@@ -1,31 +1,43 @@
-// Reads an upstream SSE body through eventsource-parser and yields the events of each chunk together, keeping the raw bytes if asked.
+// Reads an upstream SSE body through eventsource-parser and yields the events of each chunk together, within the configured limits, keeping the raw bytes if asked.
 import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { eventTooLarge, responseTooLarge, upstreamFailure, type UpstreamReading } from './read-upstream-body.js';
 
-export interface SseCapture {
-  /** The raw bytes as they arrived, for the stored upstream exchange; empty when capture is off. */
-  raw: Uint8Array[];
-}
+export type { SseCapture } from './read-upstream-body.js';
 
 /**
  * Yields the events completed by each chunk read, as one array: a burst of upstream events costs one
- * step of every async iterator downstream instead of one per event.
+ * step of every async iterator downstream instead of one per event. An event that grows past
+ * limits.max_upstream_event_mb, or a body past limits.max_response_mb, stops the read (the parser would
+ * otherwise keep the whole of it in memory).
  */
-export async function* readSse(body: AsyncIterable<Uint8Array>, capture?: SseCapture): AsyncGenerator<EventSourceMessage[]> {
+export async function* readSse(body: AsyncIterable<Uint8Array>, reading: UpstreamReading): AsyncGenerator<EventSourceMessage[]> {
   let pending: EventSourceMessage[] = [];
   // Comments (`: OPENROUTER PROCESSING`) and retry lines are handled by the parser and never reach us.
   const parser = createParser({ onEvent: (event) => pending.push(event) });
   // StringDecoder keeps a character cut between two chunks, as TextDecoder's stream mode does, at a
   // fraction of its cost on Node 20.
   const decoder = new StringDecoder('utf8');
-  for await (const chunk of body) {
-    capture?.raw.push(chunk);
-    parser.feed(decoder.write(chunk as Buffer));
-    if (pending.length > 0) {
-      const batch = pending;
-      pending = [];
-      yield batch;
+  const { capture } = reading;
+  let total = 0;
+  /** Bytes read since a chunk last completed an event: an upper bound on the event being read, to within one chunk. */
+  let open = 0;
+  try {
+    for await (const chunk of body) {
+      total += chunk.length;
+      open += chunk.length;
+      if (total > reading.maxResponseBytes) throw responseTooLarge(reading);
+      capture?.raw.push(chunk);
+      parser.feed(decoder.write(chunk as Buffer));
+      if (pending.length > 0) {
+        open = 0;
+        const batch = pending;
+        pending = [];
+        yield batch;
+      } else if (open > reading.maxEventBytes) throw eventTooLarge(reading);
     }
+  } catch (err) {
+    throw upstreamFailure(reading.provider, err);
   }
   const tail = decoder.end();
   if (tail) parser.feed(tail);

@@ -1,23 +1,32 @@
 // One keep-alive undici pool per provider origin, and the POST that every provider adapter sends through it.
 import { Pool, type Dispatcher } from 'undici';
 import { GatewayError } from '../errors/gateway-error.js';
-import type { ProviderConfig } from '../config/config-schema.js';
+import type { LimitsConfig, ProviderConfig } from '../config/config-schema.js';
 import { unresolvedVariables } from '../config/expand-env.js';
+import { createSecretMask, providerSecrets, type SecretMask } from '../errors/mask-secrets.js';
 import type { UpstreamRun } from './provider.js';
-import type { SseCapture } from './read-sse.js';
+import { readingLimits, upstreamFailure, type UpstreamReading } from './read-upstream-body.js';
 import type { UpstreamAbort } from './upstream-abort.js';
 
 export interface UpstreamTarget {
+  /** The provider's name: what clients are told, never its URL. */
+  name: string;
   pool: Pool;
   /** base_url's path, e.g. `/v1`; endpoint paths are appended to it. */
   basePath: string;
+  /** base_url without credentials, for the stored exchange and the log. */
   url: string;
+  /** Hides this provider's secrets in what its upstream says. */
+  mask: SecretMask;
+  limits: Pick<UpstreamReading, 'maxEventBytes' | 'maxResponseBytes'>;
   /** The provider's headers and its Authorization, built once; throws a clear error while the API key waits for a variable. */
   headers: () => Record<string, string>;
 }
 
-export function createUpstreamTarget(providerName: string, config: ProviderConfig): UpstreamTarget {
+export function createUpstreamTarget(providerName: string, config: ProviderConfig, limits: LimitsConfig): UpstreamTarget {
   const base = new URL(config.base_url);
+  base.username = '';
+  base.password = '';
   const pool = new Pool(base.origin, {
     connections: config.max_connections,
     keepAliveTimeout: 30_000,
@@ -27,9 +36,12 @@ export function createUpstreamTarget(providerName: string, config: ProviderConfi
   const missing = unresolvedVariables(config.api_key);
   const headers = { ...config.headers, ...(config.api_key === '' ? {} : { authorization: `Bearer ${config.api_key}` }) };
   return {
+    name: providerName,
     pool,
     basePath: base.pathname.replace(/\/$/, ''),
-    url: config.base_url.replace(/\/$/, ''),
+    url: base.href.replace(/\/$/, ''),
+    mask: createSecretMask(providerSecrets(config)),
+    limits: readingLimits(limits),
     headers:
       missing.length === 0
         ? () => headers
@@ -71,13 +83,39 @@ export async function postJson(
     return { status: res.statusCode, headers: res.headers, body: res.body };
   } catch (err) {
     if (signal.aborted) throw err;
-    throw new GatewayError(502, `Could not reach the upstream at ${target.url}: ${(err as Error).message}`, 'upstream_error', 'upstream_unreachable');
+    const failure = upstreamFailure(target.name, err);
+    if (failure instanceof GatewayError) failure.withDetail(`${target.url}${path}: ${failure.detail ?? ''}`);
+    throw failure;
   }
 }
 
-/** An upstream's non-2xx answer, passed on with its status, its message and its Retry-After. */
-export async function upstreamError(providerName: string, res: UpstreamResponse): Promise<GatewayError> {
-  const text = await res.body.text().catch(() => '');
+/** Upstream statuses passed on to the client as they are: upstream's own judgement of the request, or of its own state. */
+const PASSED_ON = new Set([400, 404, 409, 413, 422, 429]);
+
+/** Upstream's error text is read for the message and the log, never more than this. */
+const ERROR_BODY_BYTES = 64 * 1024;
+
+/**
+ * An upstream's non-2xx answer. A refusal of the request (400, 404, 429, …) or an upstream failure (5xx)
+ * is passed on with its status, message and Retry-After. A refusal of the gateway's own credentials
+ * (401/403) and anything a client could not act on (a redirect, 418, …) become a 502 naming the provider,
+ * without upstream's text, which may repeat the key: that text goes to the log, masked.
+ */
+export async function upstreamError(target: UpstreamTarget, res: UpstreamResponse): Promise<GatewayError> {
+  const text = target.mask(await readErrorText(res));
+  if (res.status === 401 || res.status === 403) {
+    return new GatewayError(
+      502,
+      `Provider "${target.name}" refused the gateway's credentials (HTTP ${res.status}); the gateway's operator must check its API key.`,
+      'upstream_error',
+      'upstream_auth_failed',
+    ).withDetail(text);
+  }
+  if (!PASSED_ON.has(res.status) && (res.status < 500 || res.status > 599)) {
+    return new GatewayError(502, `Provider "${target.name}" answered HTTP ${res.status}, which is not an answer the gateway can use.`, 'upstream_error', 'upstream_error').withDetail(
+      text,
+    );
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -91,7 +129,7 @@ export async function upstreamError(providerName: string, res: UpstreamResponse)
       ? errorObject.message
       : typeof error === 'string'
         ? error
-        : text.slice(0, 500) || `The upstream provider "${providerName}" answered HTTP ${res.status}.`;
+        : text.slice(0, 500) || `The upstream provider "${target.name}" answered HTTP ${res.status}.`;
   const headers: Record<string, string> = {};
   for (const name of ['retry-after', 'retry-after-ms', 'x-should-retry']) {
     const value = res.headers[name];
@@ -109,10 +147,26 @@ export async function upstreamError(providerName: string, res: UpstreamResponse)
   );
 }
 
+/** At most ERROR_BODY_BYTES of an error body; a body that breaks off leaves what came. */
+async function readErrorText(res: UpstreamResponse): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= ERROR_BODY_BYTES) break;
+    }
+  } catch {
+    // What came before the break is all there is.
+  }
+  return Buffer.concat(chunks).subarray(0, ERROR_BODY_BYTES).toString('utf8');
+}
+
 export interface OpenedUpstream {
   res: UpstreamResponse;
-  /** Where the raw body is kept while it is read, when the exchange is kept. */
-  capture: SseCapture | undefined;
+  /** How to read its body: limits, and where the raw body is kept while it is read, when the exchange is kept. */
+  reading: UpstreamReading;
   exchange: UpstreamRun['exchange'];
 }
 
@@ -128,18 +182,35 @@ export async function openUpstream(
   target: UpstreamTarget,
   path: string,
   body: unknown,
-  options: { signal: UpstreamAbort; captureExchange: boolean; accept?: string },
+  options: {
+    signal: UpstreamAbort;
+    captureExchange: boolean;
+    accept?: string;
+    /** The content types the adapter can read; anything else (a 204, an HTML page) is a 502. */
+    contentTypes?: string[];
+  },
   /** What the stored exchange shows instead of `body` (the body without its resolved history). */
   loggedBody?: () => unknown,
 ): Promise<OpenedUpstream> {
   const sent = JSON.stringify(body);
   const res = await postJson(target, path, target.headers(), sent, options.signal, options.accept);
   const requestBody = options.captureExchange && loggedBody ? JSON.stringify(loggedBody()) : sent;
-  if (res.status < 200 || res.status > 299) throw await upstreamError(providerName, res);
-  const capture: SseCapture | undefined = options.captureExchange ? { raw: [] } : undefined;
+  if (res.status < 200 || res.status > 299) throw await upstreamError(target, res);
+  const contentType = String(res.headers['content-type'] ?? '');
+  // Any other 2xx (204 No Content, 202 Accepted) carries no answer.
+  if (res.status !== 200 || !(options.contentTypes ?? ['text/event-stream', 'application/json']).some((type) => contentType.includes(type))) {
+    res.body.dump().catch(() => undefined);
+    throw new GatewayError(
+      502,
+      `Provider "${providerName}" answered HTTP ${res.status}${contentType ? ` with '${contentType.split(';')[0]}'` : ''}, not a response the gateway can read.`,
+      'upstream_error',
+      'upstream_error',
+    );
+  }
+  const capture = options.captureExchange ? { raw: [] as Uint8Array[] } : undefined;
   return {
     res,
-    capture,
+    reading: { provider: providerName, capture, ...target.limits },
     exchange: { url: `${target.url}${path}`, status: res.status, requestBody, responseBody: () => (capture ? Buffer.concat(capture.raw) : '') },
   };
 }

@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
 import { GatewayError } from '../errors/gateway-error.js';
+import { maskFor } from '../errors/mask-secrets.js';
 import type { PipelineDeps } from '../pipeline/run-response.js';
 import { modelsRoutes } from '../routes/models-routes.js';
 import { responsesRoutes } from '../routes/responses-routes.js';
@@ -19,11 +20,13 @@ export function createApp(deps: PipelineDeps): Hono<{ Bindings: HttpBindings; Va
   app.route('/v1/models', modelsRoutes(deps.config));
 
   app.notFound((c) => c.json(new GatewayError(404, `Unknown endpoint: ${c.req.method} ${c.req.path}`, 'invalid_request_error', 'unknown_url').toBody(), 404));
+  const mask = maskFor(deps.config);
   app.onError((err, c) => {
     if (err instanceof GatewayError) {
       for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
-      if (err.status >= 500) deps.logger.warn({ status: err.status, code: err.code, err: err.message }, 'request failed');
-      return c.json(err.toBody(), err.status as 400);
+      // The log line is masked as it is written (create-logger.ts); the client's message here.
+      if (err.status >= 500) deps.logger.warn({ status: err.status, code: err.code, err: err.message, detail: err.detail }, 'request failed');
+      return c.json(err.toBody(mask), err.status as 400);
     }
     deps.logger.error({ err }, 'unexpected error');
     return c.json(new GatewayError(500, 'The gateway hit an unexpected error; it is in the gateway log.', 'server_error', 'server_error').toBody(), 500);

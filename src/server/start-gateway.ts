@@ -1,11 +1,12 @@
 // Starts a gateway: opens (and migrates) the store, builds providers and the app, listens. Used by main and by tests.
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
 import { createProviders } from '../providers/create-providers.js';
 import { openDatabase } from '../store/open-database.js';
 import { createApp } from './create-app.js';
+import { createLogger } from './create-logger.js';
 
 export interface RunningGateway {
   url: string;
@@ -15,7 +16,7 @@ export interface RunningGateway {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
-export async function startGateway(config: Config, logger: Logger = pino({ level: config.logging.level })): Promise<RunningGateway> {
+export async function startGateway(config: Config, logger: Logger = createLogger(config)): Promise<RunningGateway> {
   if (config.keys.length === 0 && !LOOPBACK.has(config.server.host)) {
     throw new Error(
       `refusing to listen on ${config.server.host} with no API keys configured: anyone who reaches it could use your providers. ` +

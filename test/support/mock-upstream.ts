@@ -20,6 +20,8 @@ export interface Reply {
    * Response object as one JSON body, as OpenAI and xAI do. Served instead of `body` to such a request.
    */
   nonStreaming?: Reply;
+  /** Instead of ending the reply after its body: cut the connection (`reset`), or keep it open and silent (`hang`). */
+  end?: 'reset' | 'hang';
 }
 
 export interface ReceivedRequest {
@@ -89,8 +91,17 @@ export async function startMockUpstream(): Promise<MockUpstream> {
         res.end(JSON.stringify({ error: { message: `mock upstream: no reply queued for ${path}`, type: 'server_error' } }));
         return;
       }
-      res.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'application/json', ...reply.headers });
       const bytes = Buffer.isBuffer(reply.body) ? reply.body : Buffer.from(reply.body);
+      if (reply.end) {
+        // An empty body cuts or stalls before the status line; otherwise after the body.
+        // The cut waits for the body to reach the socket: destroying it earlier would drop the body too.
+        const cut = () => reply.end === 'reset' && res.socket?.destroy();
+        if (bytes.length === 0) return void cut();
+        res.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'application/json', ...reply.headers });
+        res.write(bytes, cut);
+        return;
+      }
+      res.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'application/json', ...reply.headers });
       if (!reply.chunkSize) {
         res.end(bytes);
         return;

@@ -1,0 +1,74 @@
+// Reading an upstream's body within the configured limits, and turning a broken or silent connection into the gateway's 502/504.
+import type { LimitsConfig } from '../config/config-schema.js';
+import { GatewayError } from '../errors/gateway-error.js';
+
+export interface SseCapture {
+  /** The raw bytes as they arrived, for the stored upstream exchange; empty when capture is off. */
+  raw: Uint8Array[];
+}
+
+/** How one upstream body is read: whose it is, where its bytes are kept, and how much of it may come. */
+export interface UpstreamReading {
+  provider: string;
+  capture: SseCapture | undefined;
+  maxEventBytes: number;
+  maxResponseBytes: number;
+}
+
+const MB = 1024 * 1024;
+
+export const readingLimits = (limits: LimitsConfig) => ({
+  maxEventBytes: Math.round(limits.max_upstream_event_mb * MB),
+  maxResponseBytes: Math.round(limits.max_response_mb * MB),
+});
+
+export function responseTooLarge(reading: UpstreamReading): GatewayError {
+  return new GatewayError(
+    502,
+    `Provider "${reading.provider}" sent more than ${reading.maxResponseBytes / MB} MB (limits.max_response_mb); the gateway stopped reading it.`,
+    'upstream_error',
+    'upstream_response_too_large',
+  );
+}
+
+export function eventTooLarge(reading: UpstreamReading): GatewayError {
+  return new GatewayError(
+    502,
+    `Provider "${reading.provider}" sent one event larger than ${reading.maxEventBytes / MB} MB (limits.max_upstream_event_mb); the gateway stopped reading it.`,
+    'upstream_error',
+    'upstream_event_too_large',
+  );
+}
+
+/**
+ * What a failed read of the upstream means for the client: a timeout is 504 `upstream_timeout`, anything
+ * else (refused, reset, closed early) 502 `upstream_unreachable`. The client sees the provider's name; the
+ * cause (which may hold the internal URL) goes to the log only. An abort and the gateway's own errors pass.
+ */
+export function upstreamFailure(provider: string, err: unknown): unknown {
+  if (err instanceof GatewayError || !(err instanceof Error)) return err;
+  const code = (err as { code?: unknown }).code;
+  if (code === 'UND_ERR_ABORTED' || err.name === 'AbortError') return err;
+  const timedOut = typeof code === 'string' && code.includes('TIMEOUT');
+  const failure = timedOut
+    ? new GatewayError(504, `Provider "${provider}" did not answer in time.`, 'upstream_error', 'upstream_timeout')
+    : new GatewayError(502, `Could not reach provider "${provider}": the connection failed or broke.`, 'upstream_error', 'upstream_unreachable');
+  return failure.withDetail(`${String(code ?? err.name)}: ${err.message}`);
+}
+
+/** A whole body (a JSON answer), within limits.max_response_mb, kept for the exchange when asked. */
+export async function readUpstreamBody(body: AsyncIterable<Uint8Array>, reading: UpstreamReading): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      size += chunk.length;
+      if (size > reading.maxResponseBytes) throw responseTooLarge(reading);
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    throw upstreamFailure(reading.provider, err);
+  }
+  reading.capture?.raw.push(...chunks);
+  return Buffer.concat(chunks, size);
+}
