@@ -76,7 +76,7 @@ export const configSchema = z
       .object({
         /** Ceiling on `max_output_tokens`; a larger value is lowered to it (with a log line), never sent upstream. */
         max_output_tokens: numberValue(z.number().int().positive()).default(120_000),
-        /** Largest single upstream event (one SSE message, or a non-streaming answer's JSON), in megabytes. */
+        /** Largest single upstream SSE event, in megabytes (a non-streaming answer is bounded by max_response_mb). */
         max_upstream_event_mb: numberValue(z.number().positive()).default(32),
         /** Largest whole upstream answer (all of a stream's bytes, or a JSON body), in megabytes. */
         max_response_mb: numberValue(z.number().positive()).default(256),
