@@ -172,6 +172,40 @@ describe('a stream that fails after its first output', () => {
   });
 });
 
+describe('an upstream error inside a stream that repeats a secret', () => {
+  const revoked = (seq: number) => `event: error\ndata: ${JSON.stringify({ type: 'error', code: 'server_error', message: `key ${UPSTREAM_KEY} was revoked`, param: null, sequence_number: seq })}\n\n`;
+
+  it('after output: the client\'s events and the stored response have it masked', async () => {
+    upstream.reply('/v1/responses', { contentType: 'text/event-stream', body: untilFirstOutput('openai/text-with-conversation.sse') + revoked(50) });
+    const res = await postResponses(gateway.url, { model: 'gpt-4o', input: 'hi', stream: true });
+    expect(res.events.at(-1)!.type).toBe('response.failed');
+    const text = JSON.stringify(res.events);
+    expect(text).toContain('key [secret] was revoked');
+    expectNoSecret(text);
+    const id = String((res.events[0]!.response as JsonObject).id);
+    const stored = await fetch(`${gateway.url}/v1/responses/${id}`, { headers: { authorization: 'Bearer sk-test-alice' } });
+    expectNoSecret(await stored.text());
+  });
+
+  it('before output: the HTTP error has it masked', async () => {
+    upstream.reply('/v1/responses', { contentType: 'text/event-stream', body: revoked(0) });
+    const res = await postResponses(gateway.url, { model: 'gpt-4o', input: 'hi', stream: true });
+    expect(res.status).toBe(500);
+    expect((res.json!.error as JsonObject).message).toBe('key [secret] was revoked');
+  });
+
+  it('from a Chat Completions provider, mid-stream', async () => {
+    const chunk = (content: string) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+    const error = `data: ${JSON.stringify({ error: { message: 'upstream said sk-upstream-or-secret is invalid', code: 502 } })}\n\n`;
+    upstream.reply('/v1/chat/completions', { contentType: 'text/event-stream', body: chunk('Hel') + chunk('lo') + error });
+    const res = await postResponses(gateway.url, { model: 'openrouter/some-model', input: 'hi', stream: true });
+    expect(res.events.at(-1)!.type).toBe('response.failed');
+    const text = JSON.stringify(res.events);
+    expect(text).toContain('[secret]');
+    expectNoSecret(text);
+  });
+});
+
 describe('a recorded stream', () => {
   it('that succeeds logs nothing', async () => {
     const mark = gateway.lines.length;

@@ -15,10 +15,10 @@ const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional(
 export const createResponseSchema = z.looseObject({
   model: z.string({ error: "Missing required parameter: 'model'." }).min(1, "Missing required parameter: 'model'."),
   // Items are checked by checkInputItems: zod would copy every key of every item (Codex sends megabytes).
-  input: z.union([z.string(), z.array(z.unknown())]).optional(),
+  input: z.union([z.string(), z.array(z.unknown())], { error: 'expected a string or an array of items' }).optional(),
   instructions: nullable(z.string()),
   previous_response_id: nullable(z.string().min(1)),
-  conversation: nullable(z.union([z.string(), z.looseObject({ id: z.string() })])),
+  conversation: nullable(z.union([z.string(), z.looseObject({ id: z.string() })], { error: 'expected a conversation id or an object with an `id`' })),
   store: nullable(z.boolean()),
   stream: nullable(z.boolean()),
   stream_options: nullable(z.looseObject({ include_obfuscation: z.boolean().optional() })),
@@ -63,14 +63,14 @@ export const createResponseSchema = z.looseObject({
         mode: z.string().optional(),
         tools: z.array(z.looseObject({})).optional(),
       }),
-    ])
+    ], { error: "expected 'none', 'auto', 'required' or an object with a `type`" })
     .optional(),
   parallel_tool_calls: nullable(z.boolean()),
   prompt: nullable(
     z.looseObject({
       id: z.string(),
       version: nullable(z.string()),
-      variables: nullable(z.record(z.string(), z.union([z.string(), z.looseObject({ type: z.string() })]))),
+      variables: nullable(z.record(z.string(), z.union([z.string(), z.looseObject({ type: z.string() })], { error: 'expected a string or an input content object' }))),
     }),
   ),
   truncation: nullable(z.string()),

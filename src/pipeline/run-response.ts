@@ -169,7 +169,7 @@ export async function* executeResponse(
         } catch (err) {
           // Not stored, so not acknowledged: a streaming client is told in the stream that the response failed.
           if (!plan.stream) throw err;
-          emitted = [...emitted.slice(0, -1), ...sequencer.retractTerminal(failureOf(err))];
+          emitted = [...emitted.slice(0, -1), ...sequencer.retractTerminal(failureOf(err, maskFor(deps.config)))];
         }
       }
       yield emitted;

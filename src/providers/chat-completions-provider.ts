@@ -54,13 +54,13 @@ async function* toEvents(name: string, res: UpstreamResponse, converter: ChatStr
   if (contentType.includes('application/json')) {
     // Some OpenAI-compatible servers ignore `stream: true` and answer one JSON completion.
     const text = (await readUpstreamBody(res.body, reading)).toString('utf8');
-    yield [...completionToChunks(parseJson(name, text)).flatMap((chunk) => converter.push(chunk)), ...converter.finish()];
+    yield [...completionToChunks(parseJson(name, text, reading.mask)).flatMap((chunk) => converter.push(chunk)), ...converter.finish()];
     return;
   }
   for await (const messages of readSse(res.body, reading)) {
     const events: ResponsesEvent[] = [];
     const done = messages.findIndex((m) => m.data === '[DONE]');
-    for (const message of done === -1 ? messages : messages.slice(0, done)) events.push(...converter.push(parseJson(name, message.data)));
+    for (const message of done === -1 ? messages : messages.slice(0, done)) events.push(...converter.push(parseJson(name, message.data, reading.mask)));
     if (events.length > 0) yield events;
     if (done !== -1) break;
   }
@@ -73,9 +73,11 @@ function searchesTheWeb(body: JsonObject, upstreamModel: string): boolean {
   return upstreamModel.endsWith(':online') || plugins.some((plugin) => plugin?.id === 'web');
 }
 
-function parseJson(name: string, text: string): unknown {
+/** A chunk that carries an error (OpenRouter's mid-stream errors) is masked: it may repeat the provider's key. */
+function parseJson(name: string, text: string, mask: (text: string) => string): unknown {
   try {
-    return JSON.parse(text);
+    const chunk: unknown = JSON.parse(text);
+    return typeof chunk === 'object' && chunk !== null && 'error' in chunk ? JSON.parse(mask(text)) : chunk;
   } catch {
     throw new GatewayError(502, `Provider "${name}" sent a chunk that is not JSON: ${text.slice(0, 200)}`, 'upstream_error', 'invalid_upstream_event');
   }

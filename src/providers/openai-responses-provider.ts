@@ -76,7 +76,9 @@ async function* parseEvents(name: string, body: AsyncIterable<Uint8Array>, readi
         throw new GatewayError(502, `Provider "${name}" sent an event that is not JSON: ${message.data.slice(0, 200)}`, 'upstream_error', 'invalid_upstream_event');
       }
       if (typeof event !== 'object' || event === null || Array.isArray(event)) continue;
-      const typed = event as ResponsesEvent;
+      let typed = event as ResponsesEvent;
+      // An upstream's error may repeat its key: the client and the store get it masked.
+      if (typed.type === 'error' || typed.type === 'response.failed') typed = JSON.parse(reading.mask(message.data)) as ResponsesEvent;
       // Older streams name the event only in the `event:` line.
       if (typeof typed.type !== 'string') typed.type = message.event ?? 'message';
       // A delta usually leaves the sequencer unchanged: it can then be written out as upstream's own text.

@@ -10,6 +10,8 @@ export interface SseCapture {
 /** How one upstream body is read: whose it is, where its bytes are kept, and how much of it may come. */
 export interface UpstreamReading {
   provider: string;
+  /** Hides the provider's secrets in an error it sends inside its body (a stream's `error` event). */
+  mask: (text: string) => string;
   capture: SseCapture | undefined;
   maxEventBytes: number;
   maxResponseBytes: number;

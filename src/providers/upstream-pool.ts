@@ -210,7 +210,7 @@ export async function openUpstream(
   const capture = options.captureExchange ? { raw: [] as Uint8Array[] } : undefined;
   return {
     res,
-    reading: { provider: providerName, capture, ...target.limits },
+    reading: { provider: providerName, capture, mask: target.mask, ...target.limits },
     exchange: { url: `${target.url}${path}`, status: res.status, requestBody, responseBody: () => (capture ? Buffer.concat(capture.raw) : '') },
   };
 }
