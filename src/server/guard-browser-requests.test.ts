@@ -31,6 +31,15 @@ describe('guardBrowserRequests', () => {
     for (const host of ['evil.example', '10.0.0.6', 'localhost.evil.example']) expect((await get(app, { host })).status).toBe(403);
   });
 
+  it('remembers a served Host without serving an empty one', async () => {
+    const app = appWith({});
+    expect((await get(app, { host: '' })).status).toBe(403);
+    expect((await get(app, { host: 'localhost:4000' })).status).toBe(200);
+    expect((await get(app, { host: 'localhost:4000' })).status).toBe(200);
+    expect((await get(app, { host: 'evil.example:4000' })).status).toBe(403);
+    expect((await get(app, { host: '' })).status).toBe(403);
+  });
+
   it('does not serve the wildcard address as a name', async () => {
     expect((await get(appWith({ listenHost: '0.0.0.0' }), { host: '0.0.0.0' })).status).toBe(403);
   });

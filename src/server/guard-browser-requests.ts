@@ -31,9 +31,19 @@ export function guardBrowserRequests(options: BrowserGuardOptions): MiddlewareHa
   // An origin is scheme://host[:port] without a path; a trailing slash in the config is forgiven.
   const origins = new Set(options.corsOrigins.map((o) => o.replace(/\/+$/, '').toLowerCase()));
 
+  // Clients send the same Host on every request: the last one served is remembered, so the usual
+  // request costs one string compare and allocates nothing.
+  let servedHost: string | null = null;
+  const serves = (host: string | undefined) => {
+    if (host === servedHost || anyHost) return true;
+    if (host === undefined || !hosts.has(hostName(host))) return false;
+    servedHost = host;
+    return true;
+  };
+
   return async function guardBrowserRequest(c, next) {
     const host = c.req.header('host');
-    if (!anyHost && (host === undefined || !hosts.has(hostName(host)))) {
+    if (!serves(host)) {
       throw refused(
         `This gateway does not serve the host '${host ?? ''}'. Add it to server.allowed_hosts if it is yours.`,
         'host_not_allowed',

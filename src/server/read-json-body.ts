@@ -38,5 +38,6 @@ export async function readJsonBody(incoming: IncomingMessage, limitMb: number): 
 function isJson(contentType: string | undefined): boolean {
   if (contentType === undefined || contentType.length < 16) return false;
   const next = contentType.charCodeAt(16);
-  return contentType.slice(0, 16).toLowerCase() === 'application/json' && (Number.isNaN(next) || next === 59 /* ; */ || next === 32 /* space */);
+  if (!(Number.isNaN(next) || next === 59 /* ; */ || next === 32) /* space */) return false;
+  return contentType.startsWith('application/json') || contentType.slice(0, 16).toLowerCase() === 'application/json';
 }
