@@ -77,12 +77,12 @@ export const configSchema = z
         /** Ceiling on `max_output_tokens`; a larger value is lowered to it (with a log line), never sent upstream. */
         max_output_tokens: numberValue(z.number().int().positive()).default(120_000),
         /** Largest single upstream SSE event, in megabytes (a non-streaming answer is bounded by max_response_mb). */
-        max_upstream_event_mb: numberValue(z.number().positive()).default(32),
+        max_upstream_event_mb: numberValue(z.number().positive()).default(16),
         /** Largest whole upstream answer (all of a stream's bytes, or a JSON body), in megabytes. */
-        max_response_mb: numberValue(z.number().positive()).default(256),
+        max_response_mb: numberValue(z.number().positive()).default(128),
       })
       .strict()
-      .default({ max_output_tokens: 120_000, max_upstream_event_mb: 32, max_response_mb: 256 }),
+      .default({ max_output_tokens: 120_000, max_upstream_event_mb: 16, max_response_mb: 128 }),
     debug: z
       .object({
         /** Keep the raw request sent upstream and the raw body that came back, per response. */
