@@ -112,8 +112,9 @@ export async function upstreamError(target: UpstreamTarget, res: UpstreamRespons
     ).withDetail(text);
   }
   if (!PASSED_ON.has(res.status) && (res.status < 500 || res.status > 599)) {
+    const location = res.headers.location;
     return new GatewayError(502, `Provider "${target.name}" answered HTTP ${res.status}, which is not an answer the gateway can use.`, 'upstream_error', 'upstream_error').withDetail(
-      text,
+      typeof location === 'string' ? target.mask(`redirected to ${location} ${text}`) : text,
     );
   }
   let parsed: unknown;
