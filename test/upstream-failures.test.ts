@@ -75,6 +75,7 @@ describe('an upstream that refuses the gateway\'s own credentials', () => {
     const logged = logLinesSince(mark);
     expect(logged).toHaveLength(1);
     expect(logged[0]).toContain('Incorrect API key provided: [secret]');
+    expect(JSON.parse(logged[0]!)).toMatchObject({ msg: 'request failed', code: 'upstream_auth_failed', response_id: expect.stringMatching(/^resp_/) });
     expectNoSecret(logged.join(''));
   });
 

@@ -17,6 +17,8 @@ export interface ErrorBody {
 export class GatewayError extends Error {
   /** What the operator's log shows beside the message: the cause a client must not see (an internal URL, upstream's own text). */
   detail: string | undefined;
+  /** The response whose run failed, for the log line. */
+  responseId: string | undefined;
 
   constructor(
     readonly status: number,

@@ -84,7 +84,7 @@ export async function completeResponse(deps: PipelineDeps, plan: ResponsePlan, a
     return answerJson({ response, stored });
   } catch (err) {
     abort.abort();
-    throw err;
+    throw withResponseId(err, plan);
   }
 }
 
@@ -178,6 +178,8 @@ export async function* executeResponse(
     const response = sequencer.response;
     if (!plan.stream && response.status === 'failed') throw broke instanceof GatewayError ? broke : preOutputError(response.error);
     return { response, stored };
+  } catch (err) {
+    throw withResponseId(err, plan);
   } finally {
     if (finished && iterator) drainThenClose(iterator, abort);
     else abort.abort();
@@ -259,6 +261,12 @@ async function persist(deps: PipelineDeps, plan: ResponsePlan, { response, upstr
 function failureOf(err: unknown, mask: (text: string) => string): StreamFailure {
   if (err instanceof GatewayError) return { code: err.code ?? 'server_error', message: mask(err.message) };
   return { code: 'server_error', message: mask(`The upstream stream broke: ${(err as Error).message}`) };
+}
+
+/** Marks a run's HTTP error with the response's id, which the error handler logs. */
+function withResponseId(err: unknown, plan: ResponsePlan): unknown {
+  if (err instanceof GatewayError) err.responseId ??= plan.id;
+  return err;
 }
 
 function logStreamFailure(deps: PipelineDeps, plan: ResponsePlan, error: { code: string; message: string } | null, broke: unknown): void {

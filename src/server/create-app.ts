@@ -25,7 +25,7 @@ export function createApp(deps: PipelineDeps): Hono<{ Bindings: HttpBindings; Va
     if (err instanceof GatewayError) {
       for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
       // The log line is masked as it is written (create-logger.ts); the client's message here.
-      if (err.status >= 500) deps.logger.warn({ status: err.status, code: err.code, err: err.message, detail: err.detail }, 'request failed');
+      if (err.status >= 500) deps.logger.warn({ status: err.status, code: err.code, err: err.message, detail: err.detail, response_id: err.responseId }, 'request failed');
       return c.json(err.toBody(mask), err.status as 400);
     }
     deps.logger.error({ err }, 'unexpected error');
