@@ -37,6 +37,12 @@ export async function startGateway(config: Config, logger: Logger = createLogger
   const port = (server.address() as AddressInfo).port;
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
   if (config.keys.length === 0) logger.warn('no API keys configured: listening on loopback only, every caller shares one owner');
+  if (!LOOPBACK.has(config.server.host) && config.server.allowed_hosts.length === 0) {
+    logger.warn(
+      { host: config.server.host },
+      'listening beyond loopback, but only the loopback names and the listen address are served as Host: add the names clients use to server.allowed_hosts',
+    );
+  }
 
   return {
     url: `http://${host}:${port}`,
