@@ -12,7 +12,20 @@ import { readSse } from './read-sse.js';
 import { readUpstreamBody, type UpstreamReading } from './read-upstream-body.js';
 import { HISTORY_MARKER, createUpstreamTarget, openUpstream, type UpstreamResponse } from './upstream-pool.js';
 
-export function createChatCompletionsProvider(name: string, config: ProviderConfig, limits: LimitsConfig): Provider {
+export interface ChatProviderOptions {
+  /**
+   * How long to wait for the usage chunk after the finish_reason before the answer is taken as whole (a
+   * server that ignores `include_usage` and holds the connection open sends nothing more).
+   */
+  usageGraceMs?: number;
+}
+
+export function createChatCompletionsProvider(
+  name: string,
+  config: ProviderConfig,
+  limits: LimitsConfig,
+  { usageGraceMs = 1_000 }: ChatProviderOptions = {},
+): Provider {
   const target = createUpstreamTarget(name, config, limits);
   return {
     name,
@@ -43,13 +56,19 @@ export function createChatCompletionsProvider(name: string, config: ProviderConf
         reasoningEvents: reasoning?.summary ? 'summary' : 'text',
         webSearch: searchesTheWeb(converted.body, call.upstreamModel),
       });
-      return { events: toEvents(name, res, converter, reading), warnings: [...clamped.warnings, ...converted.warnings], exchange };
+      return { events: toEvents(name, res, converter, reading, usageGraceMs), warnings: [...clamped.warnings, ...converted.warnings], exchange };
     },
     close: () => target.pool.close(),
   };
 }
 
-async function* toEvents(name: string, res: UpstreamResponse, converter: ChatStreamConverter, reading: UpstreamReading): AsyncGenerator<ResponsesEvent[]> {
+async function* toEvents(
+  name: string,
+  res: UpstreamResponse,
+  converter: ChatStreamConverter,
+  reading: UpstreamReading,
+  usageGraceMs: number,
+): AsyncGenerator<ResponsesEvent[]> {
   const contentType = String(res.headers['content-type'] ?? '');
   if (contentType.includes('application/json')) {
     // Some OpenAI-compatible servers ignore `stream: true` and answer one JSON completion.
@@ -57,12 +76,32 @@ async function* toEvents(name: string, res: UpstreamResponse, converter: ChatStr
     yield [...completionToChunks(parseJson(name, text, reading.mask)).flatMap((chunk) => converter.push(chunk)), ...converter.finish()];
     return;
   }
-  for await (const messages of readSse(res.body, reading)) {
-    const events: ResponsesEvent[] = [];
-    const done = messages.findIndex((m) => m.data === '[DONE]');
-    for (const message of done === -1 ? messages : messages.slice(0, done)) events.push(...converter.push(parseJson(name, message.data, reading.mask)));
-    if (events.length > 0) yield events;
-    if (done !== -1) break;
+  // The answer is whole at `[DONE]`, at the body's end, or once the finish_reason and the usage (always asked
+  // for) have come: some servers send neither `[DONE]` nor the end and hold the connection until our timeout.
+  // Leaving the loop closes the upstream call. Without usage, a grace timer closes the body under the reader.
+  let grace: NodeJS.Timeout | undefined;
+  let graceOver = false;
+  try {
+    for await (const messages of readSse(res.body, reading)) {
+      const events: ResponsesEvent[] = [];
+      const done = messages.findIndex((m) => m.data === '[DONE]');
+      for (const message of done === -1 ? messages : messages.slice(0, done)) events.push(...converter.push(parseJson(name, message.data, reading.mask)));
+      if (events.length > 0) yield events;
+      if (done !== -1) break;
+      const end = converter.endState();
+      if (end === 'finished-with-usage' || end === 'ended') break;
+      if (end === 'finished' && grace === undefined) {
+        grace = setTimeout(() => {
+          graceOver = true;
+          res.body.destroy();
+        }, usageGraceMs);
+      }
+    }
+  } catch (err) {
+    // The body this provider closed itself, after a whole answer: not a broken stream.
+    if (!graceOver) throw err;
+  } finally {
+    clearTimeout(grace);
   }
   yield converter.finish();
 }

@@ -20,7 +20,10 @@ export interface Reply {
    * Response object as one JSON body, as OpenAI and xAI do. Served instead of `body` to such a request.
    */
   nonStreaming?: Reply;
-  /** Instead of ending the reply after its body: cut the connection (`reset`), or keep it open and silent (`hang`). */
+  /**
+   * Instead of ending the reply after its body: cut the connection (`reset`), or keep it open and silent
+   * (`hang`; with `chunkSize`, after the last piece).
+   */
   end?: 'reset' | 'hang';
 }
 
@@ -41,6 +44,8 @@ export interface MockUpstream {
   reply(path: string, ...replies: Reply[]): void;
   /** Sockets with a request in flight (idle keep-alive sockets are not counted). */
   activeRequests(): number;
+  /** Resolves once no request is in flight (every reply ended, or the gateway hung up). */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,10 +71,16 @@ export async function startMockUpstream(): Promise<MockUpstream> {
   const queues = new Map<string, Reply[]>();
   const received: ReceivedRequest[] = [];
   let active = 0;
+  let idleWaiters: (() => void)[] = [];
 
   const server: Server = createServer((req, res) => {
     active++;
-    res.once('close', () => active--);
+    res.once('close', () => {
+      active--;
+      if (active > 0) return;
+      for (const resolve of idleWaiters) resolve();
+      idleWaiters = [];
+    });
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -92,7 +103,7 @@ export async function startMockUpstream(): Promise<MockUpstream> {
         return;
       }
       const bytes = Buffer.isBuffer(reply.body) ? reply.body : Buffer.from(reply.body);
-      if (reply.end) {
+      if (reply.end && !(reply.end === 'hang' && reply.chunkSize)) {
         // An empty body cuts or stalls before the status line; otherwise after the body.
         // The cut waits for the body to reach the socket: destroying it earlier would drop the body too.
         const cut = () => reply.end === 'reset' && res.socket?.destroy();
@@ -109,7 +120,7 @@ export async function startMockUpstream(): Promise<MockUpstream> {
       let offset = 0;
       const writeNext = () => {
         if (res.destroyed) return;
-        if (offset >= bytes.length) return void res.end();
+        if (offset >= bytes.length) return void (reply.end === 'hang' ? undefined : res.end());
         res.write(bytes.subarray(offset, offset + reply.chunkSize!));
         offset += reply.chunkSize!;
         if (reply.delayMs) setTimeout(writeNext, reply.delayMs);
@@ -128,6 +139,7 @@ export async function startMockUpstream(): Promise<MockUpstream> {
       queues.set(path, [...(queues.get(path) ?? []), ...replies]);
     },
     activeRequests: () => active,
+    idle: () => (active === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -226,6 +226,22 @@ describe('createChatStreamConverter (synthetic streams)', () => {
     expect(converter.finish().at(-1)?.type).toBe('response.completed');
     expect(converter.finish()).toEqual([]);
   });
+
+  it('synthetic: endState says when upstream has sent the end of its answer (finish_reason, then usage; or an error chunk)', () => {
+    const converter = createChatStreamConverter({ newItemId: counterIds(), reasoningEvents: 'summary' });
+    converter.push(chunk({ content: 'a' }));
+    expect(converter.endState()).toBe('open');
+    converter.push(chunk({}, 'stop'));
+    expect(converter.endState()).toBe('finished');
+    converter.push(usageChunk);
+    expect(converter.endState()).toBe('finished-with-usage');
+    const usageFirst = createChatStreamConverter({ newItemId: counterIds(), reasoningEvents: 'summary' });
+    usageFirst.push(chunk({ content: 'a' }, 'stop', { usage: usageChunk.usage }));
+    expect(usageFirst.endState()).toBe('finished-with-usage');
+    const failed = createChatStreamConverter({ newItemId: counterIds(), reasoningEvents: 'summary' });
+    failed.push(chunk({ content: 'a' }, null, { error: { code: 500, message: 'boom' } }));
+    expect(failed.endState()).toBe('ended');
+  });
 });
 
 describe('checkEventInvariants (the oracle these tests rely on) rejects malformed streams', () => {

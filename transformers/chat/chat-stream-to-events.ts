@@ -51,7 +51,15 @@ export interface ChatStreamConverter {
   push(chunk: unknown): ResponsesEvent[];
   /** End of the upstream stream: closes open items and emits exactly one terminal event (nothing if one was sent). */
   finish(): ResponsesEvent[];
+  /**
+   * How much of its end upstream has sent: servers that hold the connection open send no `[DONE]`, so the
+   * caller stops reading once the answer is whole instead of waiting for the body to end.
+   */
+  endState(): ChatStreamEnd;
 }
+
+/** `open`: no finish_reason yet; `finished`: a finish_reason but no usage yet; `finished-with-usage`; `ended`: a terminal event was emitted (an error chunk). */
+export type ChatStreamEnd = 'open' | 'finished' | 'finished-with-usage' | 'ended';
 
 /**
  * One output item in output order (`outputIndex` is its position). Items are streamed one at a time, like
@@ -136,6 +144,12 @@ export function createChatStreamConverter(options: ChatStreamOptions): ChatStrea
       });
     }
     return end(mapFinishReason(state.finishReason));
+  }
+
+  function endState(): ChatStreamEnd {
+    if (state.ended) return 'ended';
+    if (state.finishReason === undefined) return 'open';
+    return state.usage === undefined ? 'finished' : 'finished-with-usage';
   }
 
   /** Closes every item, then the `error` event when failed, then the one terminal event. */
@@ -329,7 +343,7 @@ export function createChatStreamConverter(options: ChatStreamOptions): ChatStrea
     return { type: `response.${outcome.status}`, response };
   }
 
-  return { push, finish };
+  return { push, finish, endState };
 }
 
 function isSlotOf<K extends OutputTrack['kind']>(
