@@ -181,4 +181,54 @@ describe('startCheckpointer', () => {
     expect(db.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: rows });
     db.close();
   });
+
+  it('does not keep holding the writer while a reader (a backup) pins an old snapshot, and catches up once it lets go', async () => {
+    const { db, path } = walDatabase();
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const row = 'x'.repeat(500);
+    let held: Promise<void> | undefined;
+    let pauses = 0;
+    let longWalTicks = 0;
+    const events = eventLog();
+    const checkpointer = startCheckpointer(path, () => undefined, {
+      intervalMs: 20,
+      catchUpFrames: 10,
+      pauseWrites: () => {
+        pauses += 1;
+        let open!: () => void;
+        held = new Promise<void>((resolve) => (open = resolve));
+        return () => {
+          held = undefined;
+          open();
+        };
+      },
+      onEvent: (event) => {
+        if (event.type === 'checkpointed' && event.log >= 10) longWalTicks += 1;
+        events.onEvent(event);
+      },
+    });
+    const writeUntil = async (done: () => boolean) => {
+      while (!done()) {
+        while (held) await held;
+        insert.run(row);
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+    const reader = new SQLite(path, { readonly: true });
+    reader.exec('BEGIN');
+    reader.prepare('SELECT count(*) FROM t').get();
+    // Eight checkpoints that found the WAL past catchUpFrames: each would have held the writer before.
+    await writeUntil(() => longWalTicks >= 8);
+    // A hold cannot get past the reader's snapshot: the first one shows it, more would only stall the writer.
+    const whilePinned = pauses;
+    expect(whilePinned).toBeLessThanOrEqual(1);
+    reader.exec('COMMIT');
+    reader.close();
+    let caughtUp = false;
+    void events.next((e) => e.type === 'caught-up').then(() => (caughtUp = true));
+    await writeUntil(() => caughtUp);
+    expect(pauses).toBeGreaterThan(whilePinned);
+    await checkpointer.stop();
+    db.close();
+  });
 });

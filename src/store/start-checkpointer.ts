@@ -15,6 +15,12 @@ import { Worker } from 'node:worker_threads';
  * once the WAL is past `catchUpFrames`, the thread asks the main thread to hold its commits for a moment,
  * copies the few frames written meanwhile, and lets them go: the next commit starts the WAL over.
  *
+ * Holding the writer helps only when the tail is short and nothing else holds it: after a long copy (its tail,
+ * written meanwhile, is long too) the thread copies again at once without the hold; and while a reader keeps an
+ * old snapshot (a backup reads one for seconds) no checkpoint can pass it, so the thread does not
+ * hold the writer again until the checkpoint moves past where the last hold stopped. The idle TRUNCATE does not
+ * wait for such a reader either: it would hold the write lock while it waited.
+ *
  * The thread is a second V8 isolate (about 10 MB), so it runs only while writes come: once it has seen no
  * new WAL frame for `idleChecks` checkpoints in a row, it truncates the WAL and exits. A WAL that holds frames
  * again (the main thread polls its size) starts a new one.
@@ -40,13 +46,22 @@ const finish = () => {
 let idle = 0;
 let lastFrames = -1;
 let catchingUp = false;
+// Where a checkpoint with the writer held stopped short of the WAL's end: a reader's snapshot, -1 when none.
+let pinnedAt = -1;
 const timer = setInterval(() => {
   if (catchingUp) return;
-  const done = checkpoint('PASSIVE');
+  let started = Date.now();
+  let done = checkpoint('PASSIVE');
+  for (let i = 0; done && done.log >= workerData.catchUpFrames && Date.now() - started > workerData.slowCopyMs && i < 3; i++) {
+    started = Date.now();
+    done = checkpoint('PASSIVE');
+  }
   if (!done) return;
   if (workerData.report) parentPort.postMessage({ checkpointed: done });
   // A WAL this long has not started over since the last tick: the writer never found it fully copied.
   if (done.log >= workerData.catchUpFrames) {
+    if (done.checkpointed === pinnedAt) return;
+    pinnedAt = -1;
     catchingUp = true;
     parentPort.postMessage({ catchUp: true });
     return;
@@ -55,14 +70,17 @@ const timer = setInterval(() => {
   lastFrames = done.log;
   if (idle < workerData.idleChecks) return;
   // Everything is in the database file already: empty the WAL and leave, unless a reader holds it.
+  db.pragma('busy_timeout = 0');
   const emptied = checkpoint('TRUNCATE');
+  db.pragma('busy_timeout = 5000');
   if (emptied && emptied.busy === 0 && emptied.log === 0) finish();
   else idle = 0;
 }, workerData.intervalMs);
 parentPort.on('message', (message) => {
   if (message === 'go') {
-    // The main thread holds its commits: this one reaches the WAL's end.
-    checkpoint('PASSIVE');
+    // The main thread holds its commits: this one reaches the WAL's end, unless a reader holds an older snapshot.
+    const done = checkpoint('PASSIVE');
+    if (done && done.checkpointed < done.log) pinnedAt = done.checkpointed;
     catchingUp = false;
     parentPort.postMessage({ caughtUp: true });
   } else if (message === 'stop') {
@@ -79,6 +97,8 @@ export interface CheckpointerOptions {
   idleStopMs?: number;
   /** WAL frames (pages) past which the thread catches up with the writer, so that the WAL starts over. */
   catchUpFrames?: number;
+  /** A checkpoint longer than this is followed at once by another, without the hold, before the writer is held. */
+  slowCopyMs?: number;
   /** Holds the main thread's commits until the returned function is called (the response writer's pause). */
   pauseWrites?: () => () => void;
   /** Told what the checkpointer does, as it does it; tests wait on these instead of on the clock. */
@@ -111,7 +131,7 @@ interface WorkerMessage {
 }
 
 export function startCheckpointer(path: string, onError: (message: string) => void, options: CheckpointerOptions = {}): Checkpointer {
-  const { intervalMs = 1_000, idleStopMs = 30_000, catchUpFrames = 1_000, onEvent } = options;
+  const { intervalMs = 1_000, idleStopMs = 30_000, catchUpFrames = 1_000, slowCopyMs = 50, onEvent } = options;
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const wal = `${path}-wal`;
   let worker: Worker | undefined;
@@ -121,7 +141,7 @@ export function startCheckpointer(path: string, onError: (message: string) => vo
   const spawn = () => {
     const idleChecks = Math.max(1, Math.ceil(idleStopMs / intervalMs));
     const thread = new Worker(WORKER, {
-      eval: true, workerData: { path, driver, intervalMs, idleChecks, catchUpFrames, report: onEvent !== undefined },
+      eval: true, workerData: { path, driver, intervalMs, idleChecks, catchUpFrames, slowCopyMs, report: onEvent !== undefined },
     });
     thread.unref();
     let resume: (() => void) | undefined;
