@@ -7,7 +7,7 @@ import { migrationProvider } from '../../migrations/index.js';
 import { cacheStatements } from './cache-statements.js';
 import { createResponseWriter, type ResponseWriter } from './response-writer.js';
 import type { Database } from './schema.js';
-import { startCheckpointer, type Checkpointer } from './start-checkpointer.js';
+import { WAL_SIZE_LIMIT, startCheckpointer, type Checkpointer } from './start-checkpointer.js';
 
 export interface OpenedDatabase {
   /** Kysely: migrations and reads. */
@@ -45,7 +45,7 @@ export async function openDatabase({ url, synchronous }: DatabaseOptions, onErro
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   // A WAL that a burst grew is cut back to this size when it starts over.
-  sqlite.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+  sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   // Commits only append to the WAL; the checkpointer thread folds it into the database file while writes come.
   if (path !== ':memory:') sqlite.pragma('wal_autocheckpoint = 0');
 

@@ -182,17 +182,19 @@ describe('startCheckpointer', () => {
     db.close();
   });
 
-  it('does not keep holding the writer while a reader (a backup) pins an old snapshot, and catches up once it lets go', async () => {
+  it('does not keep holding the writer while a reader (a backup) pins an old snapshot; once it lets go, catches up and empties the grown WAL', async () => {
     const { db, path } = walDatabase();
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
     const row = 'x'.repeat(500);
     let held: Promise<void> | undefined;
     let pauses = 0;
     let longWalTicks = 0;
+    const limit = 128 * 1024;
     const events = eventLog();
     const checkpointer = startCheckpointer(path, () => undefined, {
       intervalMs: 20,
       catchUpFrames: 10,
+      walSizeLimit: limit,
       pauseWrites: () => {
         pauses += 1;
         let open!: () => void;
@@ -222,12 +224,15 @@ describe('startCheckpointer', () => {
     // A hold cannot get past the reader's snapshot: the first one shows it, more would only stall the writer.
     const whilePinned = pauses;
     expect(whilePinned).toBeLessThanOrEqual(1);
+    expect(statSync(`${path}-wal`).size).toBeGreaterThan(limit);
     reader.exec('COMMIT');
     reader.close();
     let caughtUp = false;
     void events.next((e) => e.type === 'caught-up').then(() => (caughtUp = true));
     await writeUntil(() => caughtUp);
     expect(pauses).toBeGreaterThan(whilePinned);
+    // The thread emptied the grown WAL during the hold (this connection has no journal_size_limit: it never cuts the file).
+    expect(statSync(`${path}-wal`).size).toBeLessThan(limit);
     await checkpointer.stop();
     db.close();
   });
