@@ -43,6 +43,27 @@ describe('backupDatabase', () => {
     copy.close();
   });
 
+  it('copies the snapshot taken when it began, step after step, while another connection keeps committing', async () => {
+    const dir = tempDir();
+    const { path, db } = liveDatabase(dir);
+    db.prepare('INSERT INTO responses SELECT id || \'-big\', hex(randomblob(2000)) FROM responses').run();
+    const atStart = (db.prepare('SELECT count(*) AS n FROM responses').get() as { n: number }).n;
+    // A commit between every two steps (one page each): the API's own read transactions would start over each time.
+    // The snapshot is taken before backupDatabase first yields, so before the writer starts.
+    let done = false;
+    const backup = backupDatabase(path, join(dir, 'copy.db'), { stepPages: 1 }).finally(() => (done = true));
+    let written = 0;
+    const insert = db.prepare('INSERT INTO responses VALUES (?, ?)');
+    while (!done) {
+      insert.run(`resp_late_${written++}`, '{}');
+      await new Promise((r) => setImmediate(r));
+    }
+    const result = await backup;
+    expect(written).toBeGreaterThan(10);
+    expect(result.responses).toBe(atStart);
+    db.close();
+  });
+
   it('a backup that fails leaves no file under the name, and an older backup there untouched', async () => {
     const dir = tempDir();
     const notADatabase = join(dir, 'junction.db');
