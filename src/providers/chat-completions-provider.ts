@@ -55,6 +55,7 @@ export function createChatCompletionsProvider(
         toolCalls: converted.toolCalls,
         reasoningEvents: reasoning?.summary ? 'summary' : 'text',
         webSearch: searchesTheWeb(converted.body, call.upstreamModel),
+        dropReasoningDetails: config.quirks !== 'openrouter',
       });
       return { events: toEvents(name, res, converter, reading, usageGraceMs), warnings: [...clamped.warnings, ...converted.warnings], exchange };
     },

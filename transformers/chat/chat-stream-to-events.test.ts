@@ -206,6 +206,21 @@ describe('createChatStreamConverter (synthetic streams)', () => {
     expect(() => converter.push('not json at all')).not.toThrow();
   });
 
+  it('synthetic: with dropReasoningDetails, reasoning text stays and its details (a signature) go nowhere', () => {
+    const converter = createChatStreamConverter({ newItemId: counterIds(), reasoningEvents: 'text', dropReasoningDetails: true });
+    const signed = { type: 'reasoning.text', text: 'Think.', signature: 'sig-1', format: 'anthropic-claude-v1', index: 0 };
+    const events = [
+      ...converter.push(chunk({ reasoning: 'Think.', reasoning_details: [signed] })),
+      ...converter.push(chunk({ content: 'ok', reasoning_details: [{ type: 'reasoning.encrypted', data: 'blob', index: 1 }] })),
+      ...converter.push(chunk({}, 'stop')),
+      ...converter.finish(),
+    ];
+    const output = checkEventInvariants(events).items;
+    expect(output.map((item) => item.type)).toEqual(['reasoning', 'message']);
+    expect(output[0]!.content).toEqual([{ type: 'reasoning_text', text: 'Think.' }]);
+    expect(output[0]).not.toHaveProperty('encrypted_content');
+  });
+
   it('synthetic: a web search announced by the request precedes a tool call, and stays completed when the answer fails', () => {
     const converter = createChatStreamConverter({ newItemId: counterIds(), reasoningEvents: 'summary', webSearch: true });
     const events = [

@@ -44,6 +44,11 @@ export interface ChatStreamOptions {
    * output opens with a `web_search_call` item, as OpenAI's does.
    */
   webSearch?: boolean;
+  /**
+   * Leave reasoning_details out of the output: only OpenRouter takes them back, so from another server they
+   * are of use to no one, and carried in `encrypted_content` they could reach OpenRouter as if its own.
+   */
+  dropReasoningDetails?: boolean;
 }
 
 export interface ChatStreamConverter {
@@ -173,6 +178,7 @@ export function createChatStreamConverter(options: ChatStreamOptions): ChatStrea
   function applyPart(part: DeltaPart): ResponsesEvent[] {
     switch (part.type) {
       case 'reasoning':
+        if (options.dropReasoningDetails) return part.text === '' ? [] : addReasoning(part.text, []);
         return addReasoning(part.text, part.details);
       case 'text':
         return addText('output_text', part.text, part.logprobs);
