@@ -46,7 +46,8 @@ const tools = TOOL_NAMES.map((name) =>
 );
 const QUESTION = 'What is 12 + 7?';
 const FOLLOW_UP: AgentInputItem = { role: 'user', content: 'And 12 - 7?' };
-const ENCRYPTED: ModelSettings = { providerData: { include: ['reasoning.encrypted_content'] } };
+/** What a reasoning turn asks for: encrypted reasoning and readable summaries (which xAI's quirks leave out). */
+const ENCRYPTED: ModelSettings = { providerData: { include: ['reasoning.encrypted_content'] }, reasoning: { effort: 'low', summary: 'auto' } };
 
 const agentOn = (kind: KindSetup, modelSettings: ModelSettings = {}) => new Agent({ name: `On ${kind.kind}`, instructions: 'Answer.', model: kind.model, tools, modelSettings });
 

@@ -51,7 +51,8 @@ const tools = Object.fromEntries(
 );
 const QUESTION: ModelMessage = { role: 'user', content: 'What is 12 + 7?' };
 const FOLLOW_UP: ModelMessage = { role: 'user', content: 'And 12 - 7?' };
-const ENCRYPTED = { include: ['reasoning.encrypted_content'] };
+/** What a reasoning turn asks for: encrypted reasoning and readable summaries (which xAI's quirks leave out). */
+const ENCRYPTED = { include: ['reasoning.encrypted_content'], reasoningEffort: 'low', reasoningSummary: 'auto' };
 
 /** Turn 1 on `kind`'s reasoning recording; the SDK runs the tool it calls (one step). */
 async function reasoningTurn(client: OpenAIProvider, kind: KindSetup, options: JsonObject = {}, stream = false) {

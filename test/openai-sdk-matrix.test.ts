@@ -37,6 +37,8 @@ beforeAll(() => {
 const tools: OpenAI.Responses.FunctionTool[] = TOOL_NAMES.map((name) => ({ type: 'function', name, description: TOOL_DESCRIPTION, parameters: { ...TOOL_PARAMETERS }, strict: false }));
 const QUESTION: OpenAI.Responses.ResponseInputItem = { role: 'user', content: 'What is 12 + 7?' };
 const FOLLOW_UP: OpenAI.Responses.ResponseInputItem = { role: 'user', content: 'And 12 - 7?' };
+/** What a reasoning turn asks for: encrypted reasoning and readable summaries (which xAI's quirks leave out). */
+const ENCRYPTED = { include: ['reasoning.encrypted_content' as const], reasoning: { effort: 'low' as const, summary: 'auto' as const } };
 
 /** What answers a turn's function calls: each call's output, or the follow-up question when there is none. */
 function answerTo(response: OpenAI.Responses.Response): OpenAI.Responses.ResponseInputItem[] {
@@ -92,11 +94,11 @@ describe.each(ENCRYPTING)('the openai SDK with store: false on $kind', (kind) =>
   it('store: false replays the encrypted reasoning by value to the same provider', async () => {
     const start = env.upstream.received.length;
     queue(env.upstream, kind, kind.reasoning.fixture, kind.text);
-    const turn1 = await unstored.responses.create({ model: kind.model, input: [QUESTION], tools, store: false, include: ['reasoning.encrypted_content'] });
+    const turn1 = await unstored.responses.create({ model: kind.model, input: [QUESTION], tools, store: false, ...ENCRYPTED });
     const reasoning = turn1.output.find((item) => item.type === 'reasoning');
     expect(reasoning?.encrypted_content, 'turn 1 has encrypted reasoning').toEqual(expect.any(String));
     const input = [QUESTION, ...(turn1.output as OpenAI.Responses.ResponseInputItem[]), ...answerTo(turn1)];
-    await unstored.responses.create({ model: kind.model, input, tools, store: false, include: ['reasoning.encrypted_content'] });
+    await unstored.responses.create({ model: kind.model, input, tools, store: false, ...ENCRYPTED });
     const [, second] = sentSince(env.upstream, start, kind, kind);
     expect(reasoningSent(second!)).toHaveLength(1);
     if (kind.path === '/v1/responses') expect(reasoningSent(second!)[0]!.encrypted_content).toBe(reasoning!.encrypted_content);
@@ -111,7 +113,7 @@ describe.each(SWITCHES)('the openai SDK switching from $from.kind to $to.kind (s
     const sdk = store ? client : unstored;
     /** A turn, through the stream() helper or create. */
     const send = (body: OpenAI.Responses.ResponseCreateParamsNonStreaming & { stream?: never }) => (stream ? sdk.responses.stream(body).finalResponse() : sdk.responses.create(body));
-    const turn1 = await send({ model: from.model, input: [QUESTION], tools, store, include: ['reasoning.encrypted_content'] });
+    const turn1 = await send({ model: from.model, input: [QUESTION], tools, store, ...ENCRYPTED });
     const markers = reasoningMarkers(turn1.output as unknown as JsonObject[]);
     expect(markers.length, `${from.kind} reasoned`).toBeGreaterThan(0);
 
