@@ -143,6 +143,9 @@ describe.each(SWITCHES)('the AI SDK switching from $from.kind to $to.kind (store
     const turn2 = stream ? streamText(call) : await generateText(call);
     expect(await turn2.text).not.toBe('');
 
+    // Stored, the SDK names turn 1's reasoning by item_reference; not stored, it sends it by value.
+    const references = turn1.metadata.map((m) => ({ type: 'item_reference', id: m.itemId }));
+    if (store) expect(sentByClient.at(-1)!.input).toEqual(expect.arrayContaining(references));
     const [, toSecond] = sentSince(env.upstream, start, from, to);
     expectNoForeignReasoning(toSecond!, turn1.markers);
     if (from.reasoning.endsWithCall) expect(toolOutputsSent(toSecond!)).toEqual([TOOL_OUTPUT]);
