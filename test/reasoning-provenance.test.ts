@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { JsonObject } from '../transformers/responses-types.js';
+import { untagItem } from '../transformers/maker-tag.js';
+import type { JsonObject, ResponseItem } from '../transformers/responses-types.js';
 import { postResponses, type SseResult } from './support/gateway-client.js';
 import { fixtureReply } from './support/mock-upstream.js';
 import { startTestGateway, useGatewayWithMock, type GatewayWithMock } from './support/test-gateway.js';
@@ -124,7 +125,7 @@ describe.each([false, true])('stream: %s', (stream) => {
 });
 
 describe('reasoning whose maker the gateway did not store (a `store: false` turn replayed by value)', () => {
-  it.each([false, true])("is recognised by the gateway's own Chat encoding, and reaches no Responses provider (stream: %s)", async (stream) => {
+  it.each([false, true])('is recognised by the maker its blob names, and reaches no other provider (stream: %s)', async (stream) => {
     const first = await turn(env, 'openrouter', 'reasoning', { input: [QUESTION], store: false }, stream);
     const reasoning = reasoningOf(first);
     for (const to of ['openai', 'xai'] as const) {
@@ -132,7 +133,7 @@ describe('reasoning whose maker the gateway did not store (a `store: false` turn
       expect(reasoningSent(to)).toEqual([]);
       expect(storedWarnings(second.id)).toContainEqual({
         param: 'input[1]',
-        message: `reasoning item ${String(reasoning.id)} made by a Chat Completions provider: not sent to provider "${to}", which could not use it.`,
+        message: `reasoning item ${String(reasoning.id)} made by provider "openrouter": not sent to provider "${to}", which could not use it.`,
       });
     }
     await turn(env, 'openrouter', 'answer', PATHS['by value'](first), stream);
@@ -144,14 +145,17 @@ describe('reasoning whose maker the gateway did not store (a `store: false` turn
     // An id the gateway never stored (the recording's own is stored by the other tests).
     const first = { ...made, output: (made.output as JsonObject[]).map((item) => (item.type === 'reasoning' ? { ...item, id: 'rs_never_stored_here' } : item)) };
     const reasoning = reasoningOf(first);
+    // The client's copy names its maker; upstream gets the blob as the maker made it.
+    const { item: asMade, maker } = untagItem(reasoning as ResponseItem);
+    expect(maker).toBe('openai');
     const second = await turn(env, 'openai', 'answer', PATHS['by value'](first), false);
-    expect(reasoningSent('openai')).toEqual([reasoning]);
+    expect(reasoningSent('openai')).toEqual([asMade]);
 
     const elsewhere = await turn(env, 'xai', 'answer', { previous_response_id: second.id, input: [FOLLOW_UP] }, false);
     expect(reasoningSent('xai')).toEqual([]);
     expect(storedWarnings(elsewhere.id).map((w) => w.message)).toContainEqual(expect.stringContaining(`${String(reasoning.id)} made by provider "openai"`));
     await turn(env, 'openai', 'answer', { previous_response_id: second.id, input: [FOLLOW_UP] }, false);
-    expect(reasoningSent('openai')).toEqual([reasoning]);
+    expect(reasoningSent('openai')).toEqual([asMade]);
   });
 });
 

@@ -1,5 +1,6 @@
 // Resolves the state a request points at (the previous_response_id chain, item references, reasoning replayed by id) and keeps reasoning with its maker.
 import type { Kysely } from 'kysely';
+import { untagItem } from '../../transformers/maker-tag.js';
 import type { ConversionWarning, ResponseItem } from '../../transformers/responses-types.js';
 import { notFound } from '../errors/gateway-error.js';
 import { findItemsById, loadChain } from '../store/responses-repository.js';
@@ -84,13 +85,16 @@ async function resolveTurn(
   const upstream: ResponseItem[] = [];
   given.forEach((sent, index) => {
     const found = typeof sent.id === 'string' ? stored?.get(sent.id) : undefined;
-    let item = sent;
+    // An output of a `store: false` turn names its maker in its blob; upstream gets the blob as it was made.
+    const { item: untagged, maker } = untagItem(sent);
+    let item = untagged;
+    if (maker !== undefined) changed = true;
     if (isReference(sent)) {
       if (!found) throw notFound(`Item with id '${String(sent.id)}' not found.`, 'item_not_found', `input[${index}]`);
       item = found.item;
       changed = true;
     }
-    const madeBy = found?.provider ?? null;
+    const madeBy = found?.provider ?? maker ?? null;
     const withheld = withheldReason(item, madeBy, target);
     let provider = madeBy;
     if (withheld) {

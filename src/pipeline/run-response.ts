@@ -1,6 +1,7 @@
 // One run of POST /v1/responses: plan (validate, route, resolve state), then run upstream (streamed through the sequencer, or in one body) to the store.
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { tagEvent, tagOutput } from '../../transformers/maker-tag.js';
 import { completedSnapshot, responseSkeleton, type SnapshotOverrides } from '../../transformers/response-snapshot.js';
 import { isTerminalEventType, type ConversionWarning, type ResponseItem, type ResponseObject, type ResponsesEvent } from '../../transformers/responses-types.js';
 import { Sequencer, type StreamFailure } from '../../transformers/sequencer.js';
@@ -77,7 +78,8 @@ export async function completeResponse(deps: PipelineDeps, plan: ResponsePlan, a
     if ('events' in answer) return answerJson(await fold(executeResponse(deps, plan, abort, answer)));
     const warnings = logWarnings(deps, plan, answer.warnings);
     const { skeleton, overrides } = startingPoint(plan, now);
-    const response = completedSnapshot(skeleton, answer.response, overrides, now());
+    const upstream = plan.store ? answer.response : tagOutput(answer.response, plan.provider.name);
+    const response = completedSnapshot(skeleton, upstream, overrides, now());
     if (response.status === 'failed') throw preOutputError(response.error);
     const upstreamId = typeof answer.response.id === 'string' ? answer.response.id : null;
     const stored = plan.store ? await persist(deps, plan, { response, upstreamId, exchange: answer.exchange, warnings }) : undefined;
@@ -120,7 +122,7 @@ export async function* executeResponse(
     let held: ResponsesEvent[] | undefined = [];
     /** Upstream events read but not sequenced yet: the rest of the batch that brought the first output. */
     let unread: ResponsesEvent[] = [];
-    iterator = run.events[Symbol.asyncIterator]();
+    iterator = (plan.store ? run.events : withMakerTags(run.events, plan.provider.name))[Symbol.asyncIterator]();
     while (!sequencer.done) {
       let emitted: ResponsesEvent[];
       try {
@@ -184,6 +186,11 @@ export async function* executeResponse(
     if (finished && iterator) drainThenClose(iterator, abort);
     else abort.abort();
   }
+}
+
+/** A `store: false` run's events with their encrypted blobs naming their maker: nothing else will (see maker-tag.ts). */
+async function* withMakerTags(events: AsyncIterable<ResponsesEvent[]>, provider: string): AsyncGenerator<ResponsesEvent[]> {
+  for await (const batch of events) yield batch.map((event) => tagEvent(event, provider));
 }
 
 /** A finished run: the final response, and its stored form when it was stored. */

@@ -1,4 +1,5 @@
 // The provider kinds of the client matrix (native OpenAI, xAI, OpenRouter and a plain OpenAI-compatible Chat server) and what each one's upstream gets.
+import { readMakerTag } from '../../transformers/maker-tag.js';
 import type { JsonObject } from '../../transformers/responses-types.js';
 import { expect } from 'vitest';
 import { fixtureReply, type MockUpstream, type ReceivedRequest } from './mock-upstream.js';
@@ -86,14 +87,6 @@ export const SWITCHES = KINDS.flatMap((from) =>
   KINDS.filter((to) => to !== from).flatMap((to) => [true, false].flatMap((store) => [false, true].map((stream) => ({ from, to, store, stream })))),
 );
 
-/**
- * The one switch the gateway does not yet get right: OpenAI's encrypted reasoning from a `store: false` turn,
- * replayed by value to xAI. Nothing was stored and the blob does not name its maker, so it is forwarded as
- * the client sent it (docs/providers.md, "by value, never stored"). Run with `it.fails`, the cell stays in
- * the matrix and turns red once the gateway gets it right.
- */
-export const isKnownLeak = (from: KindSetup, to: KindSetup, store: boolean): boolean => !store && from.kind === 'openai' && to.kind === 'xai';
-
 /** Every tool name the recorded calls use, so one tool list serves each kind. */
 export const TOOL_NAMES = [...new Set(KINDS.map((kind) => kind.toolCall.tool))];
 export const TOOL_DESCRIPTION = 'A tool the recorded turns call.';
@@ -155,4 +148,14 @@ export function sentSince(upstream: MockUpstream, start: number, ...kinds: KindS
 export function expectNoForeignReasoning(request: ReceivedRequest, markers: string[]): void {
   expect(reasoningSent(request)).toEqual([]);
   for (const marker of markers) expect(request.body).not.toContain(marker);
+}
+
+/**
+ * A `store: false` turn's reasoning reached its maker again: one item (an assistant message's details, on
+ * Chat), with the blob as the maker made it. The client's copy names the maker (transformers/maker-tag.ts).
+ */
+export function expectOwnReasoningSent(request: ReceivedRequest, kind: KindSetup, clientBlob: unknown): void {
+  const sent = reasoningSent(request);
+  expect(sent).toHaveLength(1);
+  if (kind.path === '/v1/responses') expect(readMakerTag(String(clientBlob))).toEqual({ provider: kind.kind, encrypted: sent[0]!.encrypted_content });
 }
