@@ -122,7 +122,9 @@ export async function* executeResponse(
     let held: ResponsesEvent[] | undefined = [];
     /** Upstream events read but not sequenced yet: the rest of the batch that brought the first output. */
     let unread: ResponsesEvent[] = [];
-    iterator = (plan.store ? run.events : withMakerTags(run.events, plan.provider.name))[Symbol.asyncIterator]();
+    iterator = run.events[Symbol.asyncIterator]();
+    /** A `store: false` run's blobs name their maker: nothing else will (see maker-tag.ts). */
+    const maker = plan.store ? undefined : plan.provider.name;
     while (!sequencer.done) {
       let emitted: ResponsesEvent[];
       try {
@@ -135,6 +137,7 @@ export async function* executeResponse(
         } else {
           const next = await iterator.next();
           events = next.done ? undefined : next.value;
+          if (events && maker !== undefined) for (let i = 0; i < events.length; i++) events[i] = tagEvent(events[i]!, maker);
         }
         if (events === undefined) emitted = sequencer.end();
         else if (held) {
@@ -186,11 +189,6 @@ export async function* executeResponse(
     if (finished && iterator) drainThenClose(iterator, abort);
     else abort.abort();
   }
-}
-
-/** A `store: false` run's events with their encrypted blobs naming their maker: nothing else will (see maker-tag.ts). */
-async function* withMakerTags(events: AsyncIterable<ResponsesEvent[]>, provider: string): AsyncGenerator<ResponsesEvent[]> {
-  for await (const batch of events) yield batch.map((event) => tagEvent(event, provider));
 }
 
 /** A finished run: the final response, and its stored form when it was stored. */
