@@ -1,5 +1,5 @@
-// The `@openai/agents` SDK's flows on every provider kind (run, streamed run, chains, tool loops, store:false reasoning, model switches), checked at each upstream.
-import { Agent, OpenAIProvider, Runner, setTracingDisabled, tool, type AgentInputItem, type ModelSettings } from '@openai/agents';
+// The `@openai/agents` SDK's flows on every provider kind (run, streamed run, chains, tool loops, store:false reasoning, model switches, handoffs), checked at each upstream.
+import { Agent, OpenAIProvider, Runner, handoff, setTracingDisabled, tool, type AgentInputItem, type ModelSettings } from '@openai/agents';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../transformers/responses-types.js';
 import {
@@ -149,5 +149,30 @@ describe.each(SWITCHES)('@openai/agents switching from $from.kind to $to.kind (s
     expectNoForeignReasoning(toSecond, turn1.markers);
     expect(assistantTextSent(toSecond)).toBe(turn1.result.finalOutput);
     if (from.reasoning.endsWithCall) expect(toolOutputsSent(toSecond)).toEqual([TOOL_OUTPUT]);
+  });
+});
+
+describe.each(SWITCHES.filter(({ store }) => store))('@openai/agents handing off from $from.kind to $to.kind (stream: $stream)', ({ from, to, stream }) => {
+  it(`${to.kind} gets the conversation and the handoff, and none of ${from.kind}'s reasoning`, async () => {
+    const start = env.upstream.received.length;
+    queue(env.upstream, from, from.toolCall.fixture);
+    queue(env.upstream, to, to.text);
+    const target = agentOn(to);
+    // The recorded call on `from` is the handoff: it carries the recorded tool's name.
+    const triage = new Agent({ name: 'Triage', instructions: 'Hand off.', model: from.model, modelSettings: ENCRYPTED, handoffs: [handoff(target, { toolNameOverride: from.toolCall.tool })] });
+    const result = stream ? await runner.run(triage, QUESTION, { stream: true }) : await runner.run(triage, QUESTION);
+    await finish(result);
+    expect(result.lastAgent).toBe(target);
+    expect(result.finalOutput).not.toBe('');
+
+    const reasoning = result.newItems
+      .filter((item) => 'agent' in item && item.agent === triage)
+      .map((item) => item.rawItem as JsonObject)
+      .filter((item) => item.type === 'reasoning');
+    // The native recordings reason before the call (the Chat ones do not): the SDK keeps that reasoning and replays it.
+    expect(reasoning.length > 0).toBe(from.path === '/v1/responses');
+    const [, toSecond] = sentSince(env.upstream, start, from, to);
+    expectNoForeignReasoning(toSecond!, reasoningMarkers(reasoning));
+    expect(toolOutputsSent(toSecond!)).toHaveLength(1);
   });
 });
