@@ -41,6 +41,31 @@ function eventLog() {
   };
 }
 
+/** The main thread's side of a hold, as the response writer's `pause()` is: commits wait while it is held. */
+function writeGate() {
+  let held: Promise<void> | undefined;
+  const gate = {
+    holds: 0,
+    releases: 0,
+    holding: () => held !== undefined,
+    pauseWrites: () => {
+      gate.holds += 1;
+      let open!: () => void;
+      held = new Promise<void>((resolve) => (open = resolve));
+      return () => {
+        held = undefined;
+        gate.releases += 1;
+        open();
+      };
+    },
+    /** Resolves once no hold is on. */
+    async passed() {
+      while (held) await held;
+    },
+  };
+  return gate;
+}
+
 /** The WAL header's checkpoint sequence number: SQLite adds one each time a writer starts the WAL over. */
 function walSequence(path: string): number {
   const header = Buffer.alloc(16);
@@ -143,31 +168,17 @@ describe('startCheckpointer', () => {
     const { db, path } = walDatabase();
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
     const row = 'x'.repeat(500);
-    let held: Promise<void> | undefined;
-    let released = false;
-    let pauses = 0;
-    const checkpointer = startCheckpointer(path, () => undefined, {
-      intervalMs: 20,
-      catchUpFrames: 10,
-      pauseWrites: () => {
-        pauses += 1;
-        let open!: () => void;
-        held = new Promise<void>((resolve) => (open = resolve));
-        return () => {
-          held = undefined;
-          released = true;
-          open();
-        };
-      },
-    });
+    const gate = writeGate();
+    const checkpointer = startCheckpointer(path, () => undefined, { intervalMs: 20, catchUpFrames: 10, pauseWrites: gate.pauseWrites });
     // A writer that commits a row on every turn of the event loop, as a gateway under steady load does: never a
     // gap for a checkpoint to reach the WAL's end on its own. It stops once it has been held three times.
     let rows = 0;
     const restarts: { before: number; after: number }[] = [];
+    let releases = 0;
     while (restarts.length < 3) {
-      while (held) await held;
-      const first = released;
-      released = false;
+      await gate.passed();
+      const first = gate.releases > releases;
+      releases = gate.releases;
       const before = first ? walSequence(path) : 0;
       insert.run(row);
       rows += 1;
@@ -176,18 +187,17 @@ describe('startCheckpointer', () => {
       await new Promise((r) => setImmediate(r));
     }
     await checkpointer.stop();
-    expect(pauses).toBeGreaterThanOrEqual(3);
+    expect(gate.holds).toBeGreaterThanOrEqual(3);
     for (const { before, after } of restarts) expect(after).toBe(before + 1);
     expect(db.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: rows });
     db.close();
   });
 
-  it('does not keep holding the writer while a reader (a backup) pins an old snapshot; once it lets go, catches up and empties the grown WAL', async () => {
+  it('does not keep holding the writer while a reader (a backup) pins an old snapshot; once it lets go, catches up and cuts the grown WAL back', async () => {
     const { db, path } = walDatabase();
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
     const row = 'x'.repeat(500);
-    let held: Promise<void> | undefined;
-    let pauses = 0;
+    const gate = writeGate();
     let longWalTicks = 0;
     const limit = 128 * 1024;
     const events = eventLog();
@@ -195,15 +205,7 @@ describe('startCheckpointer', () => {
       intervalMs: 20,
       catchUpFrames: 10,
       walSizeLimit: limit,
-      pauseWrites: () => {
-        pauses += 1;
-        let open!: () => void;
-        held = new Promise<void>((resolve) => (open = resolve));
-        return () => {
-          held = undefined;
-          open();
-        };
-      },
+      pauseWrites: gate.pauseWrites,
       onEvent: (event) => {
         if (event.type === 'checkpointed' && event.log >= 10) longWalTicks += 1;
         events.onEvent(event);
@@ -211,7 +213,7 @@ describe('startCheckpointer', () => {
     });
     const writeUntil = async (done: () => boolean) => {
       while (!done()) {
-        while (held) await held;
+        await gate.passed();
         insert.run(row);
         await new Promise((r) => setImmediate(r));
       }
@@ -222,18 +224,83 @@ describe('startCheckpointer', () => {
     // Eight checkpoints that found the WAL past catchUpFrames: each would have held the writer before.
     await writeUntil(() => longWalTicks >= 8);
     // A hold cannot get past the reader's snapshot: the first one shows it, more would only stall the writer.
-    const whilePinned = pauses;
+    const whilePinned = gate.holds;
     expect(whilePinned).toBeLessThanOrEqual(1);
     expect(statSync(`${path}-wal`).size).toBeGreaterThan(limit);
     reader.exec('COMMIT');
     reader.close();
-    let caughtUp = false;
-    void events.next((e) => e.type === 'caught-up').then(() => (caughtUp = true));
-    await writeUntil(() => caughtUp);
-    expect(pauses).toBeGreaterThan(whilePinned);
-    // The thread emptied the grown WAL during the hold (this connection has no journal_size_limit: it never cuts the file).
-    expect(statSync(`${path}-wal`).size).toBeLessThan(limit);
+    let cut = false;
+    void events.next((e) => e.type === 'cut-back').then(() => (cut = true));
+    await writeUntil(() => cut);
+    expect(gate.holds).toBeGreaterThan(whilePinned);
+    // The thread cut the grown WAL back during a hold (this connection has no journal_size_limit: it never cuts the file).
+    expect(statSync(`${path}-wal`).size).toBeLessThanOrEqual(limit);
     await checkpointer.stop();
+    db.close();
+  });
+
+  it('cuts a WAL that a reader let grow back in steps, one per hold, each of at most walStepBytes, and keeps every row', async () => {
+    const { db, path } = walDatabase();
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const limit = 256 * 1024;
+    const step = 1024 * 1024;
+    const events = eventLog();
+    const gate = writeGate();
+    const cuts: { fromBytes: number; toBytes: number; inHold: boolean; hold: number }[] = [];
+    const checkpointer = startCheckpointer(path, () => undefined, {
+      intervalMs: 20,
+      catchUpFrames: 10,
+      walSizeLimit: limit,
+      walStepBytes: step,
+      pauseWrites: gate.pauseWrites,
+      onEvent: (event) => {
+        if (event.type === 'cut-back') cuts.push({ fromBytes: event.fromBytes, toBytes: event.toBytes, inHold: gate.holding(), hold: gate.holds });
+        events.onEvent(event);
+      },
+    });
+    let rows = 0;
+    const writeUntil = async (done: () => boolean) => {
+      while (!done()) {
+        await gate.passed();
+        insert.run(`${rows} ${'x'.repeat(4_000)}`);
+        rows += 1;
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+    const reader = new SQLite(path, { readonly: true });
+    reader.exec('BEGIN');
+    reader.prepare('SELECT count(*) FROM t').get();
+    // The reader's snapshot keeps the WAL from starting over: it grows past four steps above the limit.
+    await writeUntil(() => statSync(`${path}-wal`).size > limit + 4 * step);
+    expect(cuts).toEqual([]);
+    const grown = statSync(`${path}-wal`).size;
+    reader.exec('COMMIT');
+    reader.close();
+    let down = false;
+    void events.next((e) => e.type === 'cut-back' && e.toBytes <= limit).then(() => (down = true));
+    // Writes go on, one row between two checkpoints of the thread, until the file is back to the limit.
+    while (!down) {
+      await events.next((e) => e.type === 'checkpointed');
+      await gate.passed();
+      insert.run(`${rows} ${'x'.repeat(4_000)}`);
+      rows += 1;
+    }
+    await checkpointer.stop();
+
+    // At least four steps (each cuts at most `step`), each in a hold of its own.
+    expect(cuts.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(cuts.map((cut) => cut.hold)).size).toBe(cuts.length);
+    for (const cut of cuts) {
+      expect(cut.inHold).toBe(true);
+      expect(cut.fromBytes - cut.toBytes).toBeGreaterThan(0);
+      expect(cut.fromBytes - cut.toBytes).toBeLessThanOrEqual(step);
+    }
+    expect(cuts[0]!.fromBytes).toBeGreaterThanOrEqual(grown);
+    expect(cuts.at(-1)!.toBytes).toBe(limit);
+    // Every row is there, whole, and the database file is sound.
+    expect(db.pragma('integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+    const stored = db.prepare('SELECT v FROM t ORDER BY rowid').pluck().all() as string[];
+    expect(stored).toEqual(Array.from({ length: rows }, (_, i) => `${i} ${'x'.repeat(4_000)}`));
     db.close();
   });
 });

@@ -19,16 +19,22 @@ import { Worker } from 'node:worker_threads';
  * written meanwhile, is long too) the thread copies again at once without the hold; and while a reader keeps an
  * old snapshot (a backup reads one for seconds) no checkpoint can pass it, so the thread does not
  * hold the writer again until the checkpoint moves past where the last hold stopped. The idle TRUNCATE does not
- * wait for such a reader either: it would hold the write lock while it waited. And the WAL such a reader let grow
- * (hundreds of MB) is emptied by this thread during the next hold: otherwise the main thread's next commit
- * would cut it back to `WAL_SIZE_LIMIT` itself, on the event loop (measured: 612 ms for 790 MB).
+ * wait for such a reader either: it would hold the write lock while it waited.
+ *
+ * The WAL file such a reader let grow (hundreds of MB) is cut back by this thread, never by the main connection
+ * (its `journal_size_limit` is -1: its commit would truncate on the event loop, measured 612 ms for 790 MB), and
+ * not at once: truncating 554 MB in one hold held the commits for 310 ms. A connection that starts a fully
+ * copied WAL over cuts the file back to its `journal_size_limit` as it commits, so during each hold this thread
+ * starts the WAL over itself, with a limit `walStepBytes` below the file's size, until the file is down to
+ * `walSizeLimit`: one short hold per step. Before each hold it fsyncs the database file: after a copy of
+ * hundreds of MB, SQLite's own flush inside the hold otherwise took 235–308 ms.
  *
  * The thread is a second V8 isolate (about 10 MB), so it runs only while writes come: once it has seen no
  * new WAL frame for `idleChecks` checkpoints in a row, it truncates the WAL and exits. A WAL that holds frames
  * again (the main thread polls its size) starts a new one.
  */
 const WORKER = `
-const { statSync } = require('node:fs');
+const { closeSync, fsyncSync, openSync, statSync } = require('node:fs');
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path);
@@ -53,6 +59,29 @@ const emptyWal = () => {
   db.pragma('busy_timeout = 5000');
   return emptied;
 };
+// Starts a fully copied WAL over from this connection, which cuts the file back to its journal_size_limit as the
+// first commit of the new WAL ends: at most walStepBytes at a time, so that no single hold waits on a long truncate.
+// The commit writes page 1 as it is (user_version set to itself): a frame that changes nothing, but a frame.
+// Gives up at once when another connection holds a read lock on the WAL (then SQLite appends instead of
+// starting over) or the write lock; returns whether the file got shorter.
+const cutBack = () => {
+  const from = walBytes();
+  db.pragma('journal_size_limit = ' + Math.max(workerData.walSizeLimit, from - workerData.walStepBytes));
+  db.pragma('busy_timeout = 0');
+  try {
+    rewritePage1();
+  } catch (err) {
+    if (!String(err && err.code).startsWith('SQLITE_BUSY')) parentPort.postMessage({ error: String(err && err.message || err) });
+  } finally {
+    db.pragma('busy_timeout = 5000');
+  }
+  const to = walBytes();
+  if (to < from) parentPort.postMessage({ cutBack: { fromBytes: from, toBytes: to } });
+  return to < from;
+};
+const rewritePage1 = db.transaction(() => {
+  db.pragma('user_version = ' + db.pragma('user_version', { simple: true }));
+}).immediate;
 const walBytes = () => {
   try {
     return statSync(workerData.path + '-wal').size;
@@ -63,8 +92,29 @@ const walBytes = () => {
 let idle = 0;
 let lastFrames = -1;
 let catchingUp = false;
-// Where a checkpoint with the writer held stopped short of the WAL's end: a reader's snapshot, -1 when none.
+// Where a hold got nowhere (a reader's snapshot stopped the checkpoint short of the WAL's end, or kept the WAL
+// from starting over), -1 when none: no new hold until the checkpoint moves on.
 let pinnedAt = -1;
+// SQLite's checkpoints flush the database file with fdatasync; after a copy of hundreds of MB the first full
+// fsync still took 235-308 ms (ext4, discard). Made here, outside the hold, it is not paid inside it.
+const flushDatabase = () => {
+  try {
+    const fd = openSync(workerData.path, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    parentPort.postMessage({ error: String(err && err.message || err) });
+  }
+};
+const hold = () => {
+  flushDatabase();
+  pinnedAt = -1;
+  catchingUp = true;
+  parentPort.postMessage({ catchUp: true });
+};
 const timer = setInterval(() => {
   if (catchingUp) return;
   let started = Date.now();
@@ -78,13 +128,18 @@ const timer = setInterval(() => {
   // A WAL this long has not started over since the last tick: the writer never found it fully copied.
   if (done.log >= workerData.catchUpFrames) {
     if (done.checkpointed === pinnedAt) return;
-    pinnedAt = -1;
-    catchingUp = true;
-    parentPort.postMessage({ catchUp: true });
+    hold();
     return;
   }
   idle = done.log === lastFrames && done.checkpointed === done.log ? idle + 1 : 0;
   lastFrames = done.log;
+  // A file still longer than walSizeLimit (a reader let it grow, a burst, a step cut back not far enough) is cut
+  // back one step per hold, also when idle, rather than truncated at once.
+  if (done.checkpointed === done.log && walBytes() > workerData.walSizeLimit && (done.checkpointed !== pinnedAt || idle >= workerData.idleChecks)) {
+    idle = 0;
+    hold();
+    return;
+  }
   if (idle < workerData.idleChecks) return;
   // Everything is in the database file already: empty the WAL and leave, unless a reader holds it.
   const emptied = emptyWal();
@@ -96,7 +151,7 @@ parentPort.on('message', (message) => {
     // The main thread holds its commits: this one reaches the WAL's end, unless a reader holds an older snapshot.
     const done = checkpoint('PASSIVE');
     if (done && done.checkpointed < done.log) pinnedAt = done.checkpointed;
-    else if (done && walBytes() > workerData.walSizeLimit) emptyWal();
+    else if (done && walBytes() > workerData.walSizeLimit && !cutBack()) pinnedAt = done.checkpointed;
     catchingUp = false;
     parentPort.postMessage({ caughtUp: true });
   } else if (message === 'stop') {
@@ -106,8 +161,10 @@ parentPort.on('message', (message) => {
 });
 `;
 
-/** The WAL size SQLite cuts the file back to when it starts over (the main connection's `journal_size_limit`). */
+/** The size the checkpointer thread cuts a grown WAL file back to. */
 export const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
+/** How much of a grown WAL file one hold cuts off: truncating takes time in proportion (measured on ext4 with `discard`: holds of 23–66 ms for 64 MB steps, 48–97 ms for 128 MB). */
+export const WAL_STEP_BYTES = 64 * 1024 * 1024;
 
 export interface CheckpointerOptions {
   /** How often the thread checkpoints, and how often an idle main thread looks at the WAL's size. */
@@ -118,8 +175,10 @@ export interface CheckpointerOptions {
   catchUpFrames?: number;
   /** A checkpoint longer than this is followed at once by another, without the hold, before the writer is held. */
   slowCopyMs?: number;
-  /** A WAL file past this size is emptied during a hold (by default `WAL_SIZE_LIMIT`). */
+  /** A WAL file past this size is cut back to it during holds (by default `WAL_SIZE_LIMIT`)... */
   walSizeLimit?: number;
+  /** ...by at most this many bytes per hold (by default `WAL_STEP_BYTES`). */
+  walStepBytes?: number;
   /** Holds the main thread's commits until the returned function is called (the response writer's pause). */
   pauseWrites?: () => () => void;
   /** Told what the checkpointer does, as it does it; tests wait on these instead of on the clock. */
@@ -133,6 +192,8 @@ export type CheckpointerEvent =
   | { type: 'started' }
   /** One timed PASSIVE checkpoint: the WAL's frames, and how many of them are in the database file. */
   | { type: 'checkpointed'; log: number; checkpointed: number }
+  /** During a hold, the thread started the fully copied WAL over and cut its file back by one step. */
+  | { type: 'cut-back'; fromBytes: number; toBytes: number }
   /** The main thread's commits were held while the thread reached the WAL's end, and are released again. */
   | { type: 'caught-up' }
   | { type: 'exited' };
@@ -148,11 +209,12 @@ interface WorkerMessage {
   error?: string;
   checkpointed?: { log: number; checkpointed: number };
   catchUp?: boolean;
+  cutBack?: { fromBytes: number; toBytes: number };
   caughtUp?: boolean;
 }
 
 export function startCheckpointer(path: string, onError: (message: string) => void, options: CheckpointerOptions = {}): Checkpointer {
-  const { intervalMs = 1_000, idleStopMs = 30_000, catchUpFrames = 1_000, slowCopyMs = 50, walSizeLimit = WAL_SIZE_LIMIT, onEvent } = options;
+  const { intervalMs = 1_000, idleStopMs = 30_000, catchUpFrames = 1_000, slowCopyMs = 50, walSizeLimit = WAL_SIZE_LIMIT, walStepBytes = WAL_STEP_BYTES, onEvent } = options;
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const wal = `${path}-wal`;
   let worker: Worker | undefined;
@@ -162,7 +224,7 @@ export function startCheckpointer(path: string, onError: (message: string) => vo
   const spawn = () => {
     const idleChecks = Math.max(1, Math.ceil(idleStopMs / intervalMs));
     const thread = new Worker(WORKER, {
-      eval: true, workerData: { path, driver, intervalMs, idleChecks, catchUpFrames, slowCopyMs, walSizeLimit, report: onEvent !== undefined },
+      eval: true, workerData: { path, driver, intervalMs, idleChecks, catchUpFrames, slowCopyMs, walSizeLimit, walStepBytes, report: onEvent !== undefined },
     });
     thread.unref();
     let resume: (() => void) | undefined;
@@ -173,6 +235,7 @@ export function startCheckpointer(path: string, onError: (message: string) => vo
     thread.on('message', (message: WorkerMessage) => {
       if (message.error) onError(message.error);
       if (message.checkpointed) onEvent?.({ type: 'checkpointed', log: message.checkpointed.log, checkpointed: message.checkpointed.checkpointed });
+      if (message.cutBack) onEvent?.({ type: 'cut-back', ...message.cutBack });
       if (message.catchUp) {
         // Commits are synchronous on this thread, so none is half-written while this runs.
         resume = options.pauseWrites?.();
