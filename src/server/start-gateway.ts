@@ -23,7 +23,11 @@ export async function startGateway(config: Config, logger: Logger = createLogger
         'Add keys (keys: [{name, key}]) or listen on 127.0.0.1.',
     );
   }
-  const database = await openDatabase(config.database, (message) => logger.error(message));
+  const database = await openDatabase(
+    config.database,
+    (message) => logger.error(message),
+    (message) => logger.warn(message),
+  );
   const { writer } = database;
   const providers = createProviders(config);
   const app = createApp({ config, db: database.db, writer, providers, logger });

@@ -27,7 +27,12 @@ export interface DatabaseOptions {
   synchronous: 'full' | 'normal';
 }
 
-export async function openDatabase({ url, synchronous }: DatabaseOptions, onError: (message: string) => void = () => undefined): Promise<OpenedDatabase> {
+export async function openDatabase(
+  { url, synchronous }: DatabaseOptions,
+  onError: (message: string) => void = () => undefined,
+  /** Told when stored responses start and stop waiting for a write lock another process holds. */
+  onWarning: (message: string) => void = () => undefined,
+): Promise<OpenedDatabase> {
   if (!url.startsWith('sqlite:')) {
     throw new Error(`database.url: only sqlite: URLs are supported so far (got "${url.split(':')[0]}:")`);
   }
@@ -43,6 +48,8 @@ export async function openDatabase({ url, synchronous }: DatabaseOptions, onErro
   // power cut), without the wait on the event loop. Checkpoints still fsync both files (in their thread).
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
+  // Start-up (the migrations) may wait for another process's lock; the writer then sets it to 0, so that
+  // nothing waits for a lock on the event loop (see response-writer.ts).
   sqlite.pragma('busy_timeout = 5000');
   // This connection never truncates the WAL when it starts it over (on the event loop, cutting back a grown WAL
   // took 612 ms for 790 MB): the checkpointer thread cuts a grown WAL back in steps, during short holds.
@@ -58,7 +65,15 @@ export async function openDatabase({ url, synchronous }: DatabaseOptions, onErro
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${(error as Error | undefined)?.message ?? 'unknown error'}`);
   }
   const syncFile = synchronous === 'full' && path !== ':memory:' ? `${path}-wal` : undefined;
-  const writer = createResponseWriter(sqlite, { syncFile });
+  const writer = createResponseWriter(sqlite, {
+    syncFile,
+    onLockWait: (event) =>
+      event.state === 'waiting'
+        ? onWarning('the database is locked by another connection: stored responses wait for it (the event loop does not)')
+        : event.gaveUp
+          ? onError(`the database stayed locked by another connection for ${event.waitedMs} ms: the responses waiting for it failed`)
+          : onWarning(`the database lock was released after ${event.waitedMs} ms: stored responses go on`),
+  });
   let checkpointer: Checkpointer | undefined;
   if (path !== ':memory:') {
     // Start-up (the migrations, or the last run's tail) leaves nothing in the WAL: no checkpointer thread

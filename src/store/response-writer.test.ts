@@ -99,6 +99,58 @@ describe('createResponseWriter', () => {
     expect(count()).toBe(1);
   });
 
+  it('waits for a write lock held by another connection while the event loop turns, then commits the whole batch', async () => {
+    const database = await fileDatabase();
+    const events: string[] = [];
+    let waiting!: () => void;
+    const startedWaiting = new Promise<void>((resolve) => (waiting = resolve));
+    const writer = createResponseWriter(database.sqlite, {
+      syncFile: database.syncFile,
+      onLockWait: (event) => {
+        events.push(event.state === 'waiting' ? 'waiting' : `released${event.gaveUp ? ', gave up' : ''}`);
+        if (event.state === 'waiting') waiting();
+      },
+    });
+    const other = new SQLite(database.path);
+    other.exec('BEGIN IMMEDIATE');
+    let acknowledged = false;
+    const written = Promise.all([writer.write(record('resp_l1')), writer.write(record('resp_l2'))]).then(() => (acknowledged = true));
+    await startedWaiting;
+    // A busy timeout would have slept inside SQLite; these turns of the event loop prove that nothing did.
+    for (let turn = 0; turn < 5; turn++) await new Promise((r) => setImmediate(r));
+    expect(acknowledged).toBe(false);
+    other.exec('COMMIT');
+    other.close();
+    await written;
+    expect(database.sqlite.prepare('SELECT id FROM responses ORDER BY id').all()).toEqual([{ id: 'resp_l1' }, { id: 'resp_l2' }]);
+    expect(events).toEqual(['waiting', 'released']);
+    await writer.close();
+  });
+
+  it('fails the waiting records, with nothing written, when the lock is held past lockWaitMs', async () => {
+    const database = await fileDatabase();
+    const events: string[] = [];
+    const writer = createResponseWriter(database.sqlite, {
+      syncFile: database.syncFile,
+      lockWaitMs: 20,
+      onLockWait: (event) => events.push(event.state === 'waiting' ? 'waiting' : `released${event.gaveUp ? ', gave up' : ''}`),
+    });
+    const other = new SQLite(database.path);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      await expect(writer.write(record('resp_never'))).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+    } finally {
+      other.exec('COMMIT');
+      other.close();
+    }
+    expect(database.sqlite.prepare('SELECT count(*) AS n FROM items').get()).toEqual({ n: 0 });
+    expect(events).toEqual(['waiting', 'released, gave up']);
+    // The writer goes on once the lock is free.
+    await writer.write(record('resp_after'));
+    expect(database.sqlite.prepare('SELECT id FROM responses').all()).toEqual([{ id: 'resp_after' }]);
+    await writer.close();
+  });
+
   it('acknowledges a write only after the file sync, and fails it when the sync fails', async () => {
     const database = await fileDatabase();
     const writer = createResponseWriter(database.sqlite, { syncFile: join(database.path, 'no-such-dir', 'wal') });

@@ -56,6 +56,13 @@ export interface WriterOptions {
    * while the event loop serves other requests, and a batch is acknowledged only once it has returned.
    */
   syncFile: string | undefined;
+  /**
+   * How long a batch waits for a write lock that another connection holds before its records fail (default
+   * 30 s). The wait never blocks the event loop: the commit is tried again after a growing pause.
+   */
+  lockWaitMs?: number;
+  /** Told once when commits start waiting for another connection's write lock, and once when they stop. */
+  onLockWait?: (event: { state: 'waiting' } | { state: 'released'; waitedMs: number; gaveUp: boolean }) => void;
 }
 
 interface Pending {
@@ -71,11 +78,17 @@ interface Pending {
  */
 const COMMIT_CHARS = 512 * 1024;
 
+/** Pauses between two tries of a commit that found the database locked: from 1 ms, doubling, to at most this. */
+const LOCKED_PAUSE_MAX_MS = 50;
+
+/** SQLITE_BUSY and its extended codes: another connection holds the lock; nothing of this transaction was written. */
+const isLocked = (err: unknown): boolean => typeof (err as { code?: unknown }).code === 'string' && (err as { code: string }).code.startsWith('SQLITE_BUSY');
+
 /**
  * Hot-path inserts go straight to prepared better-sqlite3 statements: Kysely (used for migrations and
  * reads) compiles every insert anew and runs each one through promises, which cost more than the insert.
  */
-export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile }: WriterOptions): ResponseWriter {
+export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile, lockWaitMs = 30_000, onLockWait }: WriterOptions): ResponseWriter {
   const insertResponse = sqlite.prepare(
     `INSERT INTO responses (id, owner, created_at, status, model, provider, upstream_id, previous_response_id, response_json)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -97,26 +110,65 @@ export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile 
     }
   });
 
+  // A busy timeout would make a commit that finds the lock taken sleep inside SQLite, on the event loop: the
+  // connection gets none, and a locked commit is tried again later (commitWhenOpen). Reads in WAL mode never
+  // wait for a writer, and a read transaction that turns into a write (DELETE) fails at once either way.
+  sqlite.pragma('busy_timeout = 0');
+  /** BEGIN IMMEDIATE: a lock held elsewhere fails the BEGIN, before any row is written. */
+  const commitNow = (group: Pending[]) => commitGroup.immediate(group);
+
   /**
-   * Commits a group. A record that cannot be written (say, a constraint) must not fail the others it was
-   * grouped with: the group rolls back whole, and its records are tried again one by one.
+   * Commits a group and returns what is left to commit because another connection holds the write lock
+   * (nothing of it was written). A record that cannot be written (say, a constraint) must not fail the others
+   * it was grouped with: the group rolls back whole, and its records are tried again one by one.
    */
-  const commit = (group: Pending[], committed: Pending[]) => {
+  const commit = (group: Pending[], committed: Pending[]): Pending[] => {
     try {
-      commitGroup(group);
+      commitNow(group);
       for (const entry of group) committed.push(entry);
+      return [];
     } catch (err) {
-      if (group.length === 1) group[0]!.reject(err);
-      else for (const record of group) commit([record], committed);
+      if (isLocked(err)) return group;
+      if (group.length === 1) {
+        group[0]!.reject(err);
+        return [];
+      }
+      const left: Pending[] = [];
+      for (const entry of group) {
+        if (left.length > 0) left.push(entry);
+        else left.push(...commit([entry], committed));
+      }
+      return left;
     }
   };
 
   const sync = syncFile === undefined ? undefined : fileSyncer(syncFile);
   /** While set, commits wait for it (see pause()). */
   let held: Promise<void> | undefined;
+  /** Commits a group, waiting (off the event loop) for a pause to end and for a write lock held elsewhere. */
   const commitWhenOpen = async (group: Pending[], committed: Pending[]) => {
-    while (held) await held;
-    commit(group, committed);
+    let left = group;
+    let pauseMs = 1;
+    let waitingSince: number | undefined;
+    for (;;) {
+      while (held) await held;
+      left = commit(left, committed);
+      if (left.length === 0) break;
+      const now = Date.now();
+      if (waitingSince === undefined) {
+        waitingSince = now;
+        onLockWait?.({ state: 'waiting' });
+      }
+      if (now - waitingSince >= lockWaitMs) {
+        const err = Object.assign(new Error(`the database stayed locked by another connection for ${lockWaitMs} ms`), { code: 'SQLITE_BUSY' });
+        for (const entry of left) entry.reject(err);
+        onLockWait?.({ state: 'released', waitedMs: now - waitingSince, gaveUp: true });
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      pauseMs = Math.min(pauseMs * 2, LOCKED_PAUSE_MAX_MS);
+    }
+    if (waitingSince !== undefined) onLockWait?.({ state: 'released', waitedMs: Date.now() - waitingSince, gaveUp: false });
   };
   let queue: Pending[] = [];
   /** The cycle in flight (commit, then fsync). Writes that arrive meanwhile wait and share the next one. */
