@@ -38,6 +38,11 @@ export interface Plan {
   requestsPerSize: number;
   chainLinks: number;
   chainProbes: number;
+  /** Scenario f: the size of the large request and of the large upstream event, how long the write lock is held, and how many events the watched stream lasts. */
+  stallRequestMb: number;
+  stallEventMb: number;
+  lockHoldMs: number;
+  stallWatchEvents: number;
 }
 
 const KB = 1024;
@@ -67,6 +72,10 @@ export function planFor(mode: BenchMode): Plan {
         requestsPerSize: 2,
         chainLinks: 5,
         chainProbes: 2,
+        stallRequestMb: 2,
+        stallEventMb: 2,
+        lockHoldMs: 300,
+        stallWatchEvents: 120,
       };
     case 'quick':
       return {
@@ -91,6 +100,10 @@ export function planFor(mode: BenchMode): Plan {
         requestsPerSize: 8,
         chainLinks: 200,
         chainProbes: 8,
+        stallRequestMb: 45,
+        stallEventMb: 50,
+        lockHoldMs: 3000,
+        stallWatchEvents: 1200,
       };
     case 'full':
       return {
@@ -115,6 +128,10 @@ export function planFor(mode: BenchMode): Plan {
         requestsPerSize: 25,
         chainLinks: 200,
         chainProbes: 25,
+        stallRequestMb: 45,
+        stallEventMb: 50,
+        lockHoldMs: 8000,
+        stallWatchEvents: 2400,
       };
     default: {
       const unknown: never = mode;

@@ -1,7 +1,7 @@
 // The benchmark's mock upstream, its own process: node:http answering /v1/responses and /v1/chat/completions with pre-serialised bodies, plus GET /__stats.
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { mockAnswer, type MockShape } from './mock-bodies.js';
+import { fillerText, mockAnswer, type MockShape } from './mock-bodies.js';
 import { parseMockProfile } from './mock-profile.js';
 
 /** Counters read by the harness; `inflight` counts requests whose answer is not finished, not idle keep-alive sockets. */
@@ -75,6 +75,19 @@ class PacedScheduler {
   }
 }
 
+const hugeDeltas = new Map<number, Buffer>();
+
+/** An `output_text.delta` event of about `bytes` bytes, cached: writing it costs the mock no serialising. */
+function hugeDelta(bytes: number): Buffer {
+  let frame = hugeDeltas.get(bytes);
+  if (frame === undefined) {
+    const data = JSON.stringify({ type: 'response.output_text.delta', item_id: 'msg_huge', output_index: 0, content_index: 0, delta: fillerText(bytes), sequence_number: 4 });
+    frame = Buffer.from(`event: response.output_text.delta\ndata: ${data}\n\n`);
+    hugeDeltas.set(bytes, frame);
+  }
+  return frame;
+}
+
 function shapeOf(url: string | undefined): MockShape | null {
   if (url === '/v1/responses') return 'responses';
   if (url === '/v1/chat/completions') return 'chat';
@@ -109,6 +122,12 @@ export function startMockUpstream(port: number, host = '127.0.0.1'): Promise<Moc
         return;
       }
       res.writeHead(200, SSE_HEADERS);
+      if (profile.hugeEventBytes > 0 && shape === 'responses') {
+        // The stream's head, then one event far past the gateway's limit, written as a Buffer built once.
+        for (let i = 0; i < 4; i += 1) res.write(out.frame(i));
+        res.end(hugeDelta(profile.hugeEventBytes));
+        return;
+      }
       if (profile.paceMs <= 0) {
         let all = '';
         for (let i = 0; i < out.count; i += 1) all += out.frame(i);

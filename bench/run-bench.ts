@@ -13,9 +13,10 @@ import { scenarioB } from './scenario-b-streaming.js';
 import { scenarioC } from './scenario-c-storage.js';
 import { scenarioD } from './scenario-d-memory.js';
 import { scenarioE } from './scenario-e-growth.js';
+import { scenarioF } from './scenario-f-stalls.js';
 import { startTargets, type TargetName } from './start-targets.js';
 
-export type ScenarioName = 'a' | 'b' | 'c' | 'd' | 'e';
+export type ScenarioName = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
 
 export interface BenchOptions {
   mode: BenchMode;
@@ -31,7 +32,7 @@ export interface BenchOptions {
   log?: (line: string) => void;
 }
 
-const SCENARIOS: Record<ScenarioName, (ctx: BenchContext) => Promise<void>> = { a: scenarioA, b: scenarioB, c: scenarioC, d: scenarioD, e: scenarioE };
+const SCENARIOS: Record<ScenarioName, (ctx: BenchContext) => Promise<void>> = { a: scenarioA, b: scenarioB, c: scenarioC, d: scenarioD, e: scenarioE, f: scenarioF };
 
 function gitSha(root: string): string {
   try {
@@ -76,7 +77,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const ctx: BenchContext = { plan, mode: options.mode, targets, load, log, raw: [], rows: [], warmed: new Set(), rssAtRestMb };
     const mockCpu0 = readCpuMicros(targets.mock.pid);
     const loadCpu0 = readCpuMicros(load.pid);
-    for (const name of options.scenarios ?? (['a', 'b', 'c', 'd', 'e'] as ScenarioName[])) await SCENARIOS[name](ctx);
+    for (const name of options.scenarios ?? (['a', 'b', 'c', 'd', 'e', 'f'] as ScenarioName[])) await SCENARIOS[name](ctx);
     const notes = [
       `Gateway config: defaults, debug.upstream_exchanges ${options.upstreamExchanges ?? true}, database.synchronous ${options.synchronous ?? 'full'}.`,
       'Portkey runs with bench/portkey-fetch-shim.ts preloaded: without it every streaming call fails with "TypeError: immutable" (Portkey issues #1389, #1550).',

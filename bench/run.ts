@@ -15,7 +15,7 @@ const mode: BenchMode = argv.includes('--smoke') ? 'smoke' : argv.includes('--qu
 const only = option(argv, '--only')
   ?.split(',')
   .map((s) => s.trim())
-  .filter((s): s is ScenarioName => ['a', 'b', 'c', 'd', 'e'].includes(s));
+  .filter((s): s is ScenarioName => ['a', 'b', 'c', 'd', 'e', 'f'].includes(s));
 const resultsFile = option(argv, '--out') ?? join(repoPaths().root, 'bench', 'results.json');
 
 const report = await runBench({
