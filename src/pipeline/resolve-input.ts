@@ -1,4 +1,5 @@
 // Resolves the state a request points at (the previous_response_id chain, item references, reasoning replayed by id) and keeps reasoning with its maker.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import { untagItem } from '../../transformers/maker-tag.js';
 import type { ConversionWarning, ResponseItem } from '../../transformers/responses-types.js';
@@ -7,6 +8,9 @@ import { findItemsById, loadChain } from '../store/responses-repository.js';
 import type { Database } from '../store/schema.js';
 import { inputItemId } from './ids.js';
 import { inputProvenance, isProviderBound, withheldReason, type TargetProvider } from './screen-reasoning.js';
+
+/** Items resolved per turn of the event loop: an ordinary request has fewer and never waits for a turn. */
+const SLICE_ITEMS = 2000;
 
 /** One input item of this turn as stored and listed: its id, and the provider that made it (null: the client). */
 export interface TurnItem {
@@ -83,7 +87,10 @@ async function resolveTurn(
   let changed = false;
   const items: TurnItem[] = [];
   const upstream: ResponseItem[] = [];
-  given.forEach((sent, index) => {
+  for (let index = 0; index < given.length; index++) {
+    // A long history (Codex sends tens of thousands of items) is resolved a slice per turn of the event loop.
+    if (index > 0 && index % SLICE_ITEMS === 0) await nextTurn();
+    const sent = given[index]!;
     const found = typeof sent.id === 'string' ? stored?.get(sent.id) : undefined;
     // An output of a `store: false` turn names its maker in its blob; upstream gets the blob as it was made.
     const { item: untagged, maker } = untagItem(sent);
@@ -109,7 +116,7 @@ async function resolveTurn(
       provider = inputProvenance(item, madeBy, target);
     }
     items.push({ id: typeof item.id === 'string' ? item.id : inputItemId(item.type), item, provider });
-  });
+  }
   return { items, upstream, changed };
 }
 

@@ -10,7 +10,7 @@ import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
 import { maskFor } from '../errors/mask-secrets.js';
 import type { Provider, UpstreamCall, UpstreamRun } from '../providers/provider.js';
 import type { UpstreamAbort } from '../providers/upstream-abort.js';
-import { serializeRecord, storedResponseJson, type ResponseWriter, type StoredRecord } from '../store/response-writer.js';
+import { serializeRecord, serializeRecordInSlices, storedResponseJson, type ResponseWriter, type StoredRecord } from '../store/response-writer.js';
 import type { Database } from '../store/schema.js';
 import { newItemId, newResponseId } from './ids.js';
 import { parseCreateResponse, type CreateResponseBody } from './request-schema.js';
@@ -241,9 +241,12 @@ interface Outcome {
   warnings: ConversionWarning[];
 }
 
+/** Past this many input items a record is serialised in slices (a small one is not: that would cost it a turn of the event loop). */
+const SLICED_INPUT_ITEMS = 500;
+
 /** Stores a finished response durably; resolves with what was stored once it is on disk, or fails with a logged 500. */
 async function persist(deps: PipelineDeps, plan: ResponsePlan, { response, upstreamId, exchange, warnings }: Outcome): Promise<StoredRecord> {
-  const stored = serializeRecord({
+  const record = {
     owner: plan.owner,
     provider: plan.provider.name,
     upstreamId,
@@ -253,7 +256,9 @@ async function persist(deps: PipelineDeps, plan: ResponsePlan, { response, upstr
     exchange: deps.config.debug.upstream_exchanges
       ? { url: exchange.url, status: exchange.status, requestBody: exchange.requestBody, responseBody: exchange.responseBody(), warnings }
       : undefined,
-  });
+  };
+  // A long history (Codex sends tens of megabytes) is serialised in slices, so that other requests go on meanwhile.
+  const stored = record.input.length > SLICED_INPUT_ITEMS ? await serializeRecordInSlices(record) : serializeRecord(record);
   try {
     await deps.writer.write(stored);
   } catch (err) {

@@ -25,7 +25,7 @@ export interface UpstreamRun {
   events: AsyncIterable<ResponsesEvent[]>;
   warnings: ConversionWarning[];
   /** `responseBody` is upstream's body as it came: the JSON text, or the SSE bytes of a stream. */
-  exchange: { url: string; status: number; requestBody: string; responseBody: () => string | Uint8Array };
+  exchange: { url: string; status: number; requestBody: string | Uint8Array; responseBody: () => string | Uint8Array };
 }
 
 /** A whole answer in one body, for a non-streaming client. */

@@ -6,6 +6,7 @@ import { unresolvedVariables } from '../config/expand-env.js';
 import { createSecretMask, providerSecrets, type SecretMask } from '../errors/mask-secrets.js';
 import type { UpstreamRun } from './provider.js';
 import { readingLimits, upstreamFailure, type UpstreamReading } from './read-upstream-body.js';
+import { serializeUpstreamBody } from './serialize-upstream-body.js';
 import type { UpstreamAbort } from './upstream-abort.js';
 
 export interface UpstreamTarget {
@@ -68,7 +69,7 @@ export async function postJson(
   target: UpstreamTarget,
   path: string,
   headers: Record<string, string>,
-  body: string,
+  body: string | Buffer,
   signal: UpstreamAbort,
   accept = 'text/event-stream',
 ): Promise<UpstreamResponse> {
@@ -193,7 +194,7 @@ export async function openUpstream(
   /** What the stored exchange shows instead of `body` (the body without its resolved history). */
   loggedBody?: () => unknown,
 ): Promise<OpenedUpstream> {
-  const sent = JSON.stringify(body);
+  const sent = await serializeUpstreamBody(body);
   const res = await postJson(target, path, target.headers(), sent, options.signal, options.accept);
   const requestBody = options.captureExchange && loggedBody ? JSON.stringify(loggedBody()) : sent;
   if (res.status < 200 || res.status > 299) throw await upstreamError(target, res);

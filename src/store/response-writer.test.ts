@@ -187,4 +187,30 @@ describe('createResponseWriter with large records', () => {
     expect(versions.size).toBeGreaterThanOrEqual(3);
     await writer.close();
   });
+
+  it('commits one very large record in slices, the event loop turning between them, and nothing of it visible before the end', async () => {
+    const database = await fileDatabase();
+    const writer = createResponseWriter(database.sqlite, { syncFile: database.syncFile });
+    const response = { id: 'resp_huge', object: 'response', created_at: 1_700_000_000, status: 'completed', model: 'gpt-test', output: [] } as unknown as ResponseObject;
+    const input = Array.from({ length: 3000 }, (_, i) => ({ id: `in_${i}`, item: { type: 'message', role: 'user', content: 'x'.repeat(1000) }, provider: null }));
+    const huge = serializeRecord({ owner: 'alice', provider: 'openai', upstreamId: null, previousResponseId: null, response, input });
+    const reader = new SQLite(database.path, { readonly: true });
+    const seen: number[] = [];
+    let done = false;
+    const sample = () => {
+      if (done) return;
+      seen.push((reader.prepare("SELECT count(*) AS n FROM items WHERE response_id = 'resp_huge'").get() as { n: number }).n);
+      setImmediate(sample);
+    };
+    sample();
+    await writer.write(huge);
+    done = true;
+    // Several turns while it was written (one transaction of it would have left none), each seeing none of its
+    // rows or all of them (committed, its fsync under way): never a part.
+    expect(seen.filter((n) => n === 0).length).toBeGreaterThan(3);
+    expect(seen.filter((n) => n !== 0 && n !== 3000)).toEqual([]);
+    expect(reader.prepare("SELECT count(*) AS n FROM items WHERE response_id = 'resp_huge'").get()).toEqual({ n: 3000 });
+    reader.close();
+    await writer.close();
+  });
 });

@@ -2,6 +2,7 @@
 import { close, fsync, open } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ConversionWarning, ResponseItem, ResponseObject } from '../../transformers/responses-types.js';
+import { INSERT_SQL, slicedCommitter } from './commit-in-slices.js';
 
 export interface ResponseRecord {
   owner: string;
@@ -14,8 +15,8 @@ export interface ResponseRecord {
    * the provider that made it (a copy of an earlier output keeps that output's; null: the client wrote it).
    */
   input: { id: string; item: ResponseItem; provider: string | null }[];
-  /** `responseBody` as text, or as the UTF-8 bytes that arrived (stored as text all the same). */
-  exchange?: { url: string; status: number; requestBody: string; responseBody: string | Uint8Array; warnings: ConversionWarning[] };
+  /** The bodies as text, or as UTF-8 bytes (what arrived, or a large request as it was sent): stored as text all the same. */
+  exchange?: { url: string; status: number; requestBody: string | Uint8Array; responseBody: string | Uint8Array; warnings: ConversionWarning[] };
 }
 
 /**
@@ -74,9 +75,16 @@ interface Pending {
 /**
  * A transaction blocks the event loop while it writes; one that would write more than about this many
  * characters (several large outputs and their raw exchanges) is cut into several, with a turn of the event
- * loop between them. One record is never cut.
+ * loop between them. One record is never cut (a very large one is committed in slices of one transaction, below).
  */
 const COMMIT_CHARS = 512 * 1024;
+
+/**
+ * A record larger than this (a long history of input items, stored with its raw exchange) is committed in
+ * slices on a second connection (commit-in-slices.ts): one transaction of it would hold the event loop for
+ * hundreds of milliseconds (650 ms for a 45 MB Codex request).
+ */
+const SLICED_RECORD_CHARS = 4 * COMMIT_CHARS;
 
 /** Pauses between two tries of a commit that found the database locked: from 1 ms, doubling, to at most this. */
 const LOCKED_PAUSE_MAX_MS = 50;
@@ -89,19 +97,9 @@ const isLocked = (err: unknown): boolean => typeof (err as { code?: unknown }).c
  * reads) compiles every insert anew and runs each one through promises, which cost more than the insert.
  */
 export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile, lockWaitMs = 30_000, onLockWait }: WriterOptions): ResponseWriter {
-  const insertResponse = sqlite.prepare(
-    `INSERT INTO responses (id, owner, created_at, status, model, provider, upstream_id, previous_response_id, response_json)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const insertItem = sqlite.prepare(
-    'INSERT INTO items (response_id, direction, position, owner, id, type, provider, item_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-  );
-  // A stream's raw body arrives as bytes: SQLite stores a BLOB cast to TEXT as the same UTF-8 bytes, so it
-  // is never joined and re-encoded in JavaScript.
-  const insertExchange = sqlite.prepare(
-    `INSERT INTO upstream_exchanges (response_id, owner, provider, url, status, request_body, response_body, warnings_json, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TEXT), ?, ?)`,
-  );
+  const insertResponse = sqlite.prepare(INSERT_SQL.response);
+  const insertItem = sqlite.prepare(INSERT_SQL.item);
+  const insertExchange = sqlite.prepare(INSERT_SQL.exchange);
   const commitGroup = sqlite.transaction((group: Pending[]) => {
     for (const { record } of group) {
       insertResponse.run(record.responseRow);
@@ -142,6 +140,19 @@ export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile,
     }
   };
 
+  // An in-memory database cannot be opened twice: its large records are committed whole.
+  const sliced = sqlite.memory ? undefined : slicedCommitter(sqlite.name, COMMIT_CHARS);
+  /** A large record alone in its group, in slices; returns it when the database was locked. */
+  const commitLarge = async (entry: Pending, committed: Pending[]): Promise<Pending[]> => {
+    try {
+      if ((await sliced!.commit(entry.record)) === 'locked') return [entry];
+      committed.push(entry);
+    } catch (err) {
+      entry.reject(err);
+    }
+    return [];
+  };
+
   const sync = syncFile === undefined ? undefined : fileSyncer(syncFile);
   /** While set, commits wait for it (see pause()). */
   let held: Promise<void> | undefined;
@@ -152,7 +163,7 @@ export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile,
     let waitingSince: number | undefined;
     for (;;) {
       while (held) await held;
-      left = commit(left, committed);
+      left = sliced && left.length === 1 && left[0]!.record.size > SLICED_RECORD_CHARS ? await commitLarge(left[0]!, committed) : commit(left, committed);
       if (left.length === 0) break;
       const now = Date.now();
       if (waitingSince === undefined) {
@@ -218,6 +229,7 @@ export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile,
     flush,
     async close() {
       await flush();
+      sliced?.close();
       await sync?.close();
     },
     pause() {
@@ -255,16 +267,45 @@ function fileSyncer(path: string): { (): Promise<void>; close(): Promise<void> }
 
 /** The statements' parameters for one record, built once (items in the column order of `insertItem`). */
 export function serializeRecord(record: ResponseRecord): StoredRecord {
+  const steps = serializeSteps(record);
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  return step.value;
+}
+
+/**
+ * serializeRecord for a record of any size: a long history of input items (45 MB from Codex takes 300 ms to
+ * serialise) is serialised a slice of about COMMIT_CHARS at a time, with a turn of the event loop between.
+ */
+export async function serializeRecordInSlices(record: ResponseRecord): Promise<StoredRecord> {
+  const steps = serializeSteps(record);
+  let step = steps.next();
+  while (!step.done) {
+    await new Promise((resolve) => setImmediate(resolve));
+    step = steps.next();
+  }
+  return step.value;
+}
+
+/** Serialises a record, pausing (yield) after every COMMIT_CHARS or so of items; a small record never pauses. */
+function* serializeSteps(record: ResponseRecord): Generator<void, StoredRecord> {
   const { response, owner, provider, exchange, input } = record;
   const { output: _output, ...rest } = response;
   const responseJson = JSON.stringify(rest);
   let size = responseJson.length;
+  let sinceYield = 0;
   const itemRows: unknown[][] = [];
-  input.forEach(({ id, item, provider: madeBy }, position) => {
+  for (let position = 0; position < input.length; position++) {
+    const { id, item, provider: madeBy } = input[position]!;
     const json = JSON.stringify(item);
     size += json.length;
+    sinceYield += json.length;
     itemRows.push([response.id, 'input', position, owner, id, item.type ?? 'message', madeBy, json]);
-  });
+    if (sinceYield >= COMMIT_CHARS) {
+      sinceYield = 0;
+      yield;
+    }
+  }
   const outputJson = response.output.map((item, position) => {
     const json = JSON.stringify(item);
     size += json.length;
