@@ -29,21 +29,21 @@ export async function readJsonBody(incoming: IncomingMessage, limitMb: number): 
   let size = 0;
   /** A large body is decoded chunk by chunk as it arrives (45 MB at once: 150 ms of the event loop). */
   let decoder: StringDecoder | undefined;
-  const texts: string[] = [];
+  let texts: string[] | undefined;
   for await (const chunk of incoming as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > maxBytes) throw tooLarge();
-    if (decoder) texts.push(decoder.write(chunk));
+    if (decoder) texts!.push(decoder.write(chunk));
     else {
       chunks.push(chunk);
       if (size > LARGE_BODY_BYTES) {
         decoder = new StringDecoder('utf8');
-        for (const received of chunks) texts.push(decoder.write(received));
+        texts = chunks.map((received) => decoder!.write(received));
         chunks.length = 0;
       }
     }
   }
-  const text = decoder ? texts.join('') + decoder.end() : Buffer.concat(chunks, size).toString('utf8');
+  const text = decoder ? texts!.join('') + decoder.end() : Buffer.concat(chunks, size).toString('utf8');
   // Parsing 45 MB (a long Codex history) takes about 100 ms: other requests get a turn before and after it.
   if (decoder) await nextTurn();
   let body: unknown;
