@@ -3,8 +3,9 @@ import type { IncomingMessage } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
+import { parseJsonInSlices } from './parse-json-in-slices.js';
 
-/** Past this size the body is decoded as it arrives, and parsing it gets a turn of the event loop of its own. */
+/** Past this size the body is decoded as it arrives and parsed in slices. */
 const LARGE_BODY_BYTES = 1024 * 1024;
 
 /**
@@ -44,11 +45,11 @@ export async function readJsonBody(incoming: IncomingMessage, limitMb: number): 
     }
   }
   const text = decoder ? texts!.join('') + decoder.end() : Buffer.concat(chunks, size).toString('utf8');
-  // Parsing 45 MB (a long Codex history) takes about 100 ms: other requests get a turn before and after it.
+  // Parsing 45 MB (a long Codex history) in one go takes 100 ms or more: it is parsed a slice at a time.
   if (decoder) await nextTurn();
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = decoder ? await parseJsonInSlices(text) : JSON.parse(text);
   } catch {
     throw invalidRequest(null, 'We could not parse the JSON body of your request. Send a JSON object.', 'invalid_json');
   }
