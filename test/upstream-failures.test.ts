@@ -79,7 +79,8 @@ describe('an upstream that refuses the gateway\'s own credentials', () => {
     expectNoSecret(logged.join(''));
   });
 
-  it('a passed-on upstream error that repeats a secret reaches the client masked', async () => {
+  it('a passed-on upstream error that repeats a secret reaches the client masked, and is logged once, masked', async () => {
+    const mark = gateway.lines.length;
     upstream.reply('/v1/responses', {
       status: 400,
       body: JSON.stringify({ error: { message: `bad request for key ${UPSTREAM_KEY} (caller sk-test-bob)`, type: 'invalid_request_error', code: 'bad', param: 'input' } }),
@@ -87,6 +88,10 @@ describe('an upstream that refuses the gateway\'s own credentials', () => {
     const res = await postResponses(gateway.url, { model: 'gpt-4o', input: 'hi' });
     expect(res.status).toBe(400);
     expect((res.json!.error as JsonObject).message).toBe('bad request for key [secret] (caller [secret])');
+    const logged = logLinesSince(mark);
+    expect(logged).toHaveLength(1);
+    expect(JSON.parse(logged[0]!)).toMatchObject({ msg: 'upstream refused the request', status: 400, code: 'bad', response_id: expect.stringMatching(/^resp_/) });
+    expectNoSecret(logged.join(''));
   });
 });
 

@@ -296,7 +296,9 @@ function preOutputError(failure: { code: string; message: string } | null): Gate
       : /^invalid|image|context_length|unsupported/.test(code)
         ? 400
         : 500;
-  return new GatewayError(status, message, status === 429 ? code : status < 500 ? 'invalid_request_error' : 'server_error', code);
+  return new GatewayError(status, message, status === 429 ? code : status < 500 ? 'invalid_request_error' : 'server_error', code).withDetail(
+    'the upstream run failed before its first output',
+  );
 }
 
 /** After the terminal event upstream usually has nothing left: read it out so the socket is reused, within bounds. */

@@ -146,7 +146,7 @@ export async function upstreamError(target: UpstreamTarget, res: UpstreamRespons
     typeof errorObject?.param === 'string' ? errorObject.param : null,
     headers,
     parsed,
-  );
+  ).withDetail(`provider "${target.name}" answered HTTP ${res.status}`);
 }
 
 /** At most ERROR_BODY_BYTES of an error body; a body that breaks off leaves what came. */

@@ -24,8 +24,13 @@ export function createApp(deps: PipelineDeps): Hono<{ Bindings: HttpBindings; Va
   app.onError((err, c) => {
     if (err instanceof GatewayError) {
       for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
-      // The log line is masked as it is written (create-logger.ts); the client's message here.
-      if (err.status >= 500) deps.logger.warn({ status: err.status, code: err.code, err: err.message, detail: err.detail, response_id: err.responseId }, 'request failed');
+      // Every failure is logged once: the gateway's own (5xx) and every refusal that came from upstream (it
+      // carries a detail), a 429 for quota included; a client's own bad request is only answered. The log line
+      // is masked as it is written (create-logger.ts); the client's message here.
+      if (err.status >= 500 || err.detail !== undefined) {
+        const fields = { status: err.status, code: err.code, err: err.message, detail: err.detail, response_id: err.responseId };
+        deps.logger.warn(fields, err.status >= 500 ? 'request failed' : 'upstream refused the request');
+      }
       return c.json(err.toBody(mask), err.status as 400);
     }
     deps.logger.error({ err }, 'unexpected error');
