@@ -90,4 +90,23 @@ describe('the store locked by another connection', () => {
     expect(logged.filter((line) => line.msg === LOCK_WAIT)).toHaveLength(1);
     expect(logged.find((line) => line.msg === LOCK_WAIT)!.level).toBe(40);
   });
+
+  it('has a DELETE wait for the lock (off the event loop) and delete the response once it is released', async () => {
+    upstream.reply('/v1/responses', fixtureReply('openai/create-text.json'));
+    const created = await postResponses(gateway.url, { model: 'gpt-4o', input: 'to be deleted' });
+    const id = String(created.json!.id);
+
+    other.exec('BEGIN IMMEDIATE');
+    let deleteSettled = false;
+    const deleting = getJson(gateway.url, `/v1/responses/${id}`, undefined, 'DELETE').finally(() => (deleteSettled = true));
+    // The gateway keeps serving while the DELETE waits.
+    expect((await getJson(gateway.url, '/v1/models')).status).toBe(200);
+    expect((await getJson(gateway.url, `/v1/responses/${id}`)).status).toBe(200);
+    expect(deleteSettled).toBe(false);
+
+    other.exec('COMMIT');
+    const deleted = await deleting;
+    expect(deleted).toEqual({ status: 200, json: { id, object: 'response', deleted: true } });
+    expect((await getJson(gateway.url, `/v1/responses/${id}`)).status).toBe(404);
+  });
 });

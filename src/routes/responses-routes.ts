@@ -11,6 +11,7 @@ import type { AuthVariables } from '../server/authenticate.js';
 import { readJsonBody } from '../server/read-json-body.js';
 import { SseWriter } from '../server/write-sse.js';
 import { listBody, parseListQuery, toListedItem } from './list-params.js';
+import { retryWhileLocked } from '../store/retry-while-locked.js';
 
 type Env = { Bindings: HttpBindings; Variables: AuthVariables };
 
@@ -50,7 +51,8 @@ export function responsesRoutes(deps: PipelineDeps): Hono<Env> {
 
   app.delete('/:id', async (c) => {
     const id = c.req.param('id');
-    if (!(await deleteResponse(deps.db, c.get('owner'), id))) throw responseNotFound(id);
+    // Another process's write lock (a backup's, an operator's sqlite3) is waited for off the event loop.
+    if (!(await retryWhileLocked(() => deleteResponse(deps.db, c.get('owner'), id)))) throw responseNotFound(id);
     return c.json({ id, object: 'response', deleted: true });
   });
 

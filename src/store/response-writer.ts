@@ -3,6 +3,7 @@ import { close, fsync, open } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ConversionWarning, ResponseItem, ResponseObject } from '../../transformers/responses-types.js';
 import { INSERT_SQL, slicedCommitter } from './commit-in-slices.js';
+import { isLocked, LOCKED_PAUSE_MAX_MS } from './retry-while-locked.js';
 
 export interface ResponseRecord {
   owner: string;
@@ -86,11 +87,6 @@ const COMMIT_CHARS = 512 * 1024;
  */
 const SLICED_RECORD_CHARS = 4 * COMMIT_CHARS;
 
-/** Pauses between two tries of a commit that found the database locked: from 1 ms, doubling, to at most this. */
-const LOCKED_PAUSE_MAX_MS = 50;
-
-/** SQLITE_BUSY and its extended codes: another connection holds the lock; nothing of this transaction was written. */
-const isLocked = (err: unknown): boolean => typeof (err as { code?: unknown }).code === 'string' && (err as { code: string }).code.startsWith('SQLITE_BUSY');
 
 /**
  * Hot-path inserts go straight to prepared better-sqlite3 statements: Kysely (used for migrations and
