@@ -56,6 +56,26 @@ describe('the stored upstream exchange', () => {
     expect(JSON.stringify(res.events)).not.toContain('\uFFFD');
   });
 
+  it('keeps the first 4 MB of a longer stream (hand-written upstream shape), and says how much it left out', async () => {
+    // The recorded stream with its text delta repeated until the body passes 5 MB: the client gets all of it.
+    const recorded = readFileSync(fixturePath('openai/text-with-conversation.sse'), 'utf8').split('\n\n');
+    const at = recorded.findIndex((b) => b.includes('response.output_text.delta'));
+    const delta = recorded[at]!;
+    const copies = Math.ceil((5 * 1024 * 1024) / (delta.length + 2));
+    const body = [...recorded.slice(0, at), ...Array<string>(copies).fill(delta), ...recorded.slice(at + 1)].join('\n\n');
+    env.upstream.reply('/v1/responses', { contentType: 'text/event-stream', body, chunkSize: 64 * 1024 });
+    const res = await postResponses(env.gateway.url, { model: 'gpt-4o', input: 'hi', stream: true });
+    expect(res.events.at(-1)!.type).toBe('response.completed');
+    const isDelta = (block: string) => block.startsWith('event: response.output_text.delta');
+    expect(res.events.filter((e) => e.type === 'response.output_text.delta').length).toBe(body.split('\n\n').filter(isDelta).length);
+
+    const stored = exchangeOf(String((res.events.at(-1)!.response as JsonObject).id))!.response_body;
+    const kept = 4 * 1024 * 1024;
+    const bytes = Buffer.byteLength(body);
+    expect(stored.slice(0, kept)).toBe(body.slice(0, kept)); // ASCII: characters are bytes
+    expect(stored.slice(kept)).toBe(`\n\n: junction: the stored exchange keeps the first ${kept} of the ${bytes} bytes upstream sent\n\n`);
+  });
+
   it('keeps the warnings of what could not be carried', async () => {
     env.upstream.reply('/v1/responses', fixtureReply('xai/reasoning-summary-text.sse'));
     const res = await postResponses(env.gateway.url, { model: 'grok-code-fast-1', input: 'hi', reasoning: { summary: 'auto' } });

@@ -43,7 +43,7 @@ export function createOpenAIResponsesProvider(name: string, config: ProviderConf
       const { res, reading, exchange, warnings } = await send(call, false);
       // Some servers stream whatever `stream` says; their events are as good as a body.
       if (String(res.headers['content-type'] ?? '').includes('text/event-stream')) return { events: parseEvents(name, res.body, reading), warnings, exchange };
-      const text = (await readUpstreamBody(res.body, { ...reading, capture: undefined })).toString('utf8');
+      const text = (await readUpstreamBody(res.body, reading)).toString('utf8');
       let response: unknown;
       try {
         response = JSON.parse(text);
@@ -53,7 +53,7 @@ export function createOpenAIResponsesProvider(name: string, config: ProviderConf
       if (typeof response !== 'object' || response === null || Array.isArray(response) || !Array.isArray((response as JsonObject).output)) {
         throw new GatewayError(502, `Provider "${name}" answered with something that is not a Response object: ${text.slice(0, 200)}`, 'upstream_error', 'invalid_upstream_response');
       }
-      return { response: response as JsonObject, warnings, exchange: { ...exchange, responseBody: () => text } };
+      return { response: response as JsonObject, warnings, exchange };
     },
     close: () => target.pool.close(),
   };

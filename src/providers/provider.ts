@@ -24,7 +24,7 @@ export interface UpstreamRun {
   /** Responses events in order, in the batches they arrived in (one per upstream chunk); ends with upstream's body. */
   events: AsyncIterable<ResponsesEvent[]>;
   warnings: ConversionWarning[];
-  /** `responseBody` is upstream's body as it came: the JSON text, or the SSE bytes of a stream. */
+  /** `responseBody` is upstream's body as it came (the JSON, or the SSE bytes of a stream), its first 4 MB and a marker when longer (see capturedBody). */
   exchange: { url: string; status: number; requestBody: string | Uint8Array; responseBody: () => string | Uint8Array };
 }
 

@@ -1,7 +1,7 @@
 // Reads an upstream SSE body through eventsource-parser and yields the events of each chunk together, within the configured limits, keeping the raw bytes if asked.
 import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { eventTooLarge, responseTooLarge, upstreamFailure, type UpstreamReading } from './read-upstream-body.js';
+import { captureChunk, eventTooLarge, responseTooLarge, upstreamFailure, type UpstreamReading } from './read-upstream-body.js';
 
 export type { SseCapture } from './read-upstream-body.js';
 
@@ -27,7 +27,7 @@ export async function* readSse(body: AsyncIterable<Uint8Array>, reading: Upstrea
       total += chunk.length;
       open += chunk.length;
       if (total > reading.maxResponseBytes) throw responseTooLarge(reading);
-      capture?.raw.push(chunk);
+      if (capture) captureChunk(capture, chunk);
       parser.feed(decoder.write(chunk as Buffer));
       if (pending.length > 0) {
         open = 0;

@@ -5,7 +5,7 @@ import type { LimitsConfig, ProviderConfig } from '../config/config-schema.js';
 import { unresolvedVariables } from '../config/expand-env.js';
 import { createSecretMask, providerSecrets, type SecretMask } from '../errors/mask-secrets.js';
 import type { UpstreamRun } from './provider.js';
-import { readingLimits, upstreamFailure, type UpstreamReading } from './read-upstream-body.js';
+import { capturedBody, newCapture, readingLimits, upstreamFailure, type UpstreamReading } from './read-upstream-body.js';
 import { serializeUpstreamBody } from './serialize-upstream-body.js';
 import type { UpstreamAbort } from './upstream-abort.js';
 
@@ -209,10 +209,10 @@ export async function openUpstream(
       'upstream_error',
     );
   }
-  const capture = options.captureExchange ? { raw: [] as Uint8Array[] } : undefined;
+  const capture = options.captureExchange ? newCapture() : undefined;
   return {
     res,
     reading: { provider: providerName, capture, mask: target.mask, ...target.limits },
-    exchange: { url: `${target.url}${path}`, status: res.status, requestBody, responseBody: () => (capture ? Buffer.concat(capture.raw) : '') },
+    exchange: { url: `${target.url}${path}`, status: res.status, requestBody, responseBody: () => (capture ? capturedBody(capture) : '') },
   };
 }
