@@ -77,9 +77,11 @@ async function pump(writer: SseWriter, first: ResponsesEvent[] | undefined, run:
   try {
     let batch = first;
     while (batch !== undefined && !writer.closed) {
-      let ready: true | Promise<boolean> = true;
-      for (const event of batch) ready = writer.push(event);
-      if (ready !== true && !(await ready)) return;
+      // A full socket is waited for before the next event: a burst of large events is not all held at once.
+      for (const event of batch) {
+        const ready = writer.push(event);
+        if (ready !== true && !(await ready)) return;
+      }
       const step = await run.next();
       batch = step.done ? undefined : step.value;
     }

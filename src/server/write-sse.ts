@@ -3,6 +3,13 @@ import type { ServerResponse } from 'node:http';
 import { UPSTREAM_DATA, type ResponsesEvent } from '../../transformers/responses-types.js';
 
 /**
+ * Past this many characters queued, the events are written at once, and the caller is told to wait for the
+ * socket: the closing events of a very long output (its text repeated in four events: `.done`, part, item,
+ * `response.failed`) are then held one at a time, not all four and their encoded bytes together.
+ */
+const WRITE_NOW_CHARS = 1024 * 1024;
+
+/**
  * Events produced in one tick (a burst parsed from one upstream chunk) are joined into one string and
  * written once: one write call, one buffer, instead of one per event.
  */
@@ -24,7 +31,8 @@ export class SseWriter {
   /** Queues one event. Returns true to go on, or a promise to await (the socket is full) that says whether the client is still there. */
   push(event: ResponsesEvent): true | Promise<boolean> {
     this.pending += `event: ${event.type}\ndata: ${event[UPSTREAM_DATA] ?? JSON.stringify(event)}\n\n`;
-    if (!this.scheduled) {
+    if (this.pending.length > WRITE_NOW_CHARS) this.flush();
+    else if (!this.scheduled) {
       this.scheduled = true;
       process.nextTick(this.flush);
     }
