@@ -48,7 +48,7 @@ export const configSchema = z
         port: numberValue(z.number().int().min(0).max(65535)).default(4000),
         /** Largest request body accepted, in megabytes (Codex sends whole histories). */
         body_limit_mb: numberValue(z.number().positive()).default(64),
-        /** Host names (besides the loopback names) that requests may address; any other Host is refused (DNS rebinding). `*`: any. */
+        /** Host names (besides the loopback names) that requests may address; any other Host is refused (DNS rebinding). `*` serves every host. */
         allowed_hosts: z.array(z.string().min(1)).default([]),
         /** Web origins whose pages may call the gateway (CORS); a request from any other Origin is refused. */
         cors_origins: z.array(z.string().min(1)).default([]),
