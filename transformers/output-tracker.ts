@@ -1,5 +1,5 @@
 // Tracks each output item as its events arrive, so the stream can be checked, repaired and folded.
-import type { JsonObject, ResponseItem, ResponsesEvent } from './responses-types.js';
+import { UPSTREAM_DATA, type JsonObject, type ResponseItem, type ResponsesEvent } from './responses-types.js';
 
 interface TrackedPart extends JsonObject {
   type: string;
@@ -80,3 +80,14 @@ export function foldItem(tracked: TrackedItem, status: 'completed' | 'incomplete
   }
   return item;
 }
+
+/** Points an event at its item's output_index (upstream's may name another item, or none). */
+export function placeOn(event: ResponsesEvent, tracked: TrackedItem): void {
+  if (event.output_index === tracked.index) return;
+  event.output_index = tracked.index;
+  delete event[UPSTREAM_DATA];
+}
+
+export const textField = (partType: string) => (partType === 'refusal' ? 'refusal' : 'text');
+export const contentIndex = (event: ResponsesEvent) => (typeof event.content_index === 'number' ? event.content_index : 0);
+export const summaryIndex = (event: ResponsesEvent) => (typeof event.summary_index === 'number' ? event.summary_index : 0);

@@ -1,7 +1,8 @@
 // Turns any provider's events into one well-formed Responses stream: numbered, repaired, folded, one terminal event.
-import { OutputTracker, foldItem, type TrackedItem } from './output-tracker.js';
+import { closeOpenParts } from './close-open-parts.js';
+import { OutputTracker, contentIndex, foldItem, placeOn, summaryIndex, textField, type TrackedItem } from './output-tracker.js';
 import { mergeSnapshot, settleResponse, type SnapshotOverrides } from './response-snapshot.js';
-import { emptyItem, errorEvent, readFailure, sameItems, withLogprobs, type StreamFailure } from './stream-event-shapes.js';
+import { STATUS_OF, emptyItem, errorEvent, readFailure, sameItems, withLogprobs, type StreamFailure } from './stream-event-shapes.js';
 import {
   isTerminalEventType,
   type JsonObject,
@@ -21,12 +22,6 @@ export interface SequencerOptions {
   /** Unix seconds; passed in so that this module stays free of the clock. */
   now: () => number;
 }
-
-const STATUS_OF: Record<TerminalEventType, 'completed' | 'incomplete' | 'failed'> = {
-  'response.completed': 'completed',
-  'response.incomplete': 'incomplete',
-  'response.failed': 'failed',
-};
 
 /** Event types whose first arrival means the client has been shown output (the point of no HTTP error). */
 const LIFECYCLE = new Set(['response.created', 'response.in_progress', 'response.queued']);
@@ -371,22 +366,7 @@ export class Sequencer {
 
   /** Closes an item's open parts with the events a client expects before output_item.done. */
   private closeParts(tracked: TrackedItem, out: ResponsesEvent[]): void {
-    const base = { item_id: tracked.item.id, output_index: tracked.index };
-    for (const [index, entry] of tracked.parts) {
-      if (!entry.open) continue;
-      entry.open = false;
-      const part = entry.part;
-      if (part.type === 'output_text') this.emit(out, { type: 'response.output_text.done', ...base, content_index: index, text: part.text ?? '', logprobs: [] });
-      if (part.type === 'reasoning_text') this.emit(out, { type: 'response.reasoning_text.done', ...base, content_index: index, text: part.text ?? '' });
-      if (part.type === 'refusal') this.emit(out, { type: 'response.refusal.done', ...base, content_index: index, refusal: part.refusal ?? '' });
-      this.emit(out, { type: 'response.content_part.done', ...base, content_index: index, part: { ...part } });
-    }
-    for (const [index, entry] of tracked.summaries) {
-      if (!entry.open) continue;
-      entry.open = false;
-      this.emit(out, { type: 'response.reasoning_summary_text.done', ...base, summary_index: index, text: entry.part.text ?? '' });
-      this.emit(out, { type: 'response.reasoning_summary_part.done', ...base, summary_index: index, part: { ...entry.part } });
-    }
+    for (const event of closeOpenParts(tracked)) this.emit(out, event);
   }
 
   /**
@@ -414,14 +394,3 @@ export class Sequencer {
     out.push(event);
   }
 }
-
-/** Points an event at its item's output_index (upstream's may name another item, or none). */
-function placeOn(event: ResponsesEvent, tracked: TrackedItem): void {
-  if (event.output_index === tracked.index) return;
-  event.output_index = tracked.index;
-  delete event[UPSTREAM_DATA];
-}
-
-const textField = (partType: string) => (partType === 'refusal' ? 'refusal' : 'text');
-const contentIndex = (event: ResponsesEvent) => (typeof event.content_index === 'number' ? event.content_index : 0);
-const summaryIndex = (event: ResponsesEvent) => (typeof event.summary_index === 'number' ? event.summary_index : 0);

@@ -1,5 +1,12 @@
 // Small shapes the sequencer builds or reads: error events both ways, empty items, fields upstreams leave off.
-import type { JsonObject, ResponseItem, ResponsesEvent } from './responses-types.js';
+import type { JsonObject, ResponseItem, ResponsesEvent, TerminalEventType } from './responses-types.js';
+
+/** The response status each terminal event sets. */
+export const STATUS_OF: Record<TerminalEventType, 'completed' | 'incomplete' | 'failed'> = {
+  'response.completed': 'completed',
+  'response.incomplete': 'incomplete',
+  'response.failed': 'failed',
+};
 
 export interface StreamFailure {
   code: string;
