@@ -1,0 +1,120 @@
+// The store as one typed interface: every write and read the runs and routes need. SQLite implements it (store/sqlite/); PostgreSQL will too.
+import type { ConversionWarning, JsonObject, ResponseItem, ResponseObject, ResponsesEvent } from '../../transformers/responses-types.js';
+
+/** One item of a resolved `previous_response_id` chain, oldest first, with the provider that produced it. */
+export interface HistoryItem {
+  item: ResponseItem;
+  direction: 'input' | 'output';
+  provider: string | null;
+}
+
+/** An item of this turn's input, with the id it is listed under and the provider that made it (null: the client wrote it). */
+export interface InputItem {
+  id: string;
+  item: ResponseItem;
+  provider: string | null;
+}
+
+/** The raw upstream exchange kept beside a response (`debug.upstream_exchanges`). */
+export interface UpstreamExchange {
+  url: string;
+  status: number;
+  /** The bodies as text, or as UTF-8 bytes (what arrived, or a large request as it was sent): stored as text all the same. */
+  requestBody: string | Uint8Array;
+  responseBody: string | Uint8Array;
+  warnings: ConversionWarning[];
+}
+
+/** A finished response, as the store keeps it. */
+export interface ResponseRecord {
+  owner: string;
+  /** The configured provider that ran it: its output items carry this provenance. */
+  provider: string;
+  upstreamId: string | null;
+  previousResponseId: string | null;
+  response: ResponseObject;
+  /** The input items of this turn only (not the resolved history). */
+  input: InputItem[];
+  exchange?: UpstreamExchange;
+}
+
+/** A background run as it starts: its response (queued) and input are stored at once, with the request that re-runs it after a restart. */
+export interface NewRun {
+  owner: string;
+  provider: string;
+  previousResponseId: string | null;
+  /** The response in its first state (`queued`, no output). */
+  response: ResponseObject;
+  input: InputItem[];
+  /** The client's validated request body, kept until the run ends: restart recovery plans it again. */
+  request: JsonObject;
+}
+
+/** A run a previous process left unfinished (found at start by restart recovery). */
+export interface UnfinishedRun {
+  id: string;
+  owner: string;
+  request: JsonObject;
+  /** The response as last stored (its status is `queued` or `in_progress`). */
+  response: ResponseObject;
+  /** Whether any event past the lifecycle ones (created, queued, in_progress) was logged: output was produced. */
+  producedOutput: boolean;
+  /** The highest sequence number in its event log, or -1. */
+  lastSequence: number;
+}
+
+export interface ListOptions {
+  limit: number;
+  order: 'asc' | 'desc';
+  after?: string;
+}
+
+export interface ItemPage {
+  items: ResponseItem[];
+  hasMore: boolean;
+}
+
+export interface ResponseStore {
+  // Writes. Each resolves once durable (committed, and on disk when `database.synchronous` is `full`): a
+  // client is told something is done only after that.
+
+  /** Stores a finished foreground response whole; resolves with the response's JSON as stored (output last), which is what a client is sent. */
+  saveResponse(record: ResponseRecord): Promise<string>;
+  /** A background run begins: its response row (queued), its input items and its request, in one transaction. */
+  createRun(run: NewRun): Promise<void>;
+  /** The run's response as it now stands (status, and everything but `output`), e.g. `queued` → `in_progress`. */
+  updateRun(id: string, response: ResponseObject): Promise<void>;
+  /** Appends numbered events to a run's log, in order; writes of one event-loop turn share a transaction. */
+  appendEvents(id: string, events: ResponsesEvent[]): Promise<void>;
+  /**
+   * A background run ends: its final response and output items, its exchange, and its last events, in one
+   * transaction; its stored request is dropped. Resolves with the response's JSON as stored.
+   */
+  finishRun(record: ResponseRecord, events: ResponsesEvent[]): Promise<string>;
+  /** A run found unfinished at start is to run again from the start: its event log is emptied. */
+  restartRun(id: string): Promise<void>;
+  /** Deletes a response with its items, events and exchange; false when it is not the owner's. */
+  deleteResponse(owner: string, id: string): Promise<boolean>;
+
+  // Reads, each scoped to the owning key (another key's id is not found).
+
+  getResponse(owner: string, id: string): Promise<ResponseObject | undefined>;
+  /** Input items of one response, as the API lists them; undefined when the response is not the owner's. */
+  listInputItems(owner: string, responseId: string, options: ListOptions): Promise<ItemPage | undefined>;
+  /** A `previous_response_id` chain's items, oldest response first, inputs before outputs; undefined when the head is not the owner's. */
+  loadChain(owner: string, headId: string): Promise<HistoryItem[] | undefined>;
+  /** Stored items by id, one per id: the output row when there is one, else the newest input copy. */
+  findItemsById(owner: string, ids: string[]): Promise<Map<string, { item: ResponseItem; provider: string | null }>>;
+  /** A run's logged events after sequence number `after`, in order; undefined when the response is not the owner's. */
+  readEvents(owner: string, id: string, after: number): Promise<ResponsesEvent[] | undefined>;
+  /** Runs left `queued` or `in_progress` (by a process that stopped), oldest first. */
+  unfinishedRuns(): Promise<UnfinishedRun[]>;
+
+  /** Whether the store answers (for readiness). */
+  ping(): Promise<void>;
+  /** Waits for every write queued so far. */
+  flush(): Promise<void>;
+  /** Flushes, then closes. */
+  close(): Promise<void>;
+}
+
