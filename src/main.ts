@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { createLogger } from './server/create-logger.js';
 import { startGateway } from './server/start-gateway.js';
-import { backupDatabase, sqlitePathOf } from './store/backup-database.js';
+import { backupDatabase, sqlitePathOf } from './store/sqlite/backup-database.js';
 
 const configFile = (flag: string | undefined) => flag ?? process.env.JUNCTION_CONFIG ?? './config.yaml';
 

@@ -6,7 +6,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrationProvider } from '../migrations/index.js';
-import { openDatabase } from '../src/store/open-database.js';
+import { openDatabase } from '../src/store/sqlite/open-database.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -1,11 +1,9 @@
 // Resolves the state a request points at (the previous_response_id chain, item references, reasoning replayed by id) and keeps reasoning with its maker.
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { Kysely } from 'kysely';
 import { untagItem } from '../../transformers/maker-tag.js';
 import type { ConversionWarning, ResponseItem } from '../../transformers/responses-types.js';
 import { notFound } from '../errors/gateway-error.js';
-import { findItemsById, loadChain } from '../store/responses-repository.js';
-import type { Database } from '../store/schema.js';
+import type { ResponseStore } from '../store/response-store.js';
 import { inputItemId } from './ids.js';
 import { inputProvenance, isProviderBound, withheldReason, type TargetProvider } from './screen-reasoning.js';
 
@@ -29,6 +27,9 @@ export interface ResolvedInput {
   warnings: ConversionWarning[];
 }
 
+/** The store's reads that state resolution needs. */
+export type StoredState = Pick<ResponseStore, 'loadChain' | 'findItemsById'>;
+
 export interface InputState {
   input: string | ResponseItem[] | undefined;
   previousResponseId: string | null | undefined;
@@ -42,7 +43,7 @@ export interface InputState {
  * turn goes on without it.
  */
 export async function resolveInput(
-  db: Kysely<Database>,
+  state: StoredState,
   owner: string,
   target: TargetProvider,
   { input, previousResponseId, store }: InputState,
@@ -52,7 +53,7 @@ export async function resolveInput(
 
   const history: ResponseItem[] = [];
   if (previousResponseId) {
-    const chain = await loadChain(db, owner, previousResponseId);
+    const chain = await state.loadChain(owner, previousResponseId);
     if (!chain) {
       throw notFound(`Previous response with id '${previousResponseId}' not found.`, 'previous_response_not_found', 'previous_response_id');
     }
@@ -63,7 +64,7 @@ export async function resolveInput(
     }
   }
 
-  const turn = await resolveTurn(db, owner, target, given, store, warnings);
+  const turn = await resolveTurn(state, owner, target, given, store, warnings);
   const upstreamInput = history.length === 0 && !turn.changed && input !== undefined ? input : [...history, ...turn.upstream];
   return { upstreamInput, historyLength: history.length, turnItems: turn.items, warnings };
 }
@@ -75,7 +76,7 @@ export async function resolveInput(
  * an id worth looking up.
  */
 async function resolveTurn(
-  db: Kysely<Database>,
+  state: StoredState,
   owner: string,
   target: TargetProvider,
   given: ResponseItem[],
@@ -83,7 +84,7 @@ async function resolveTurn(
   warnings: ConversionWarning[],
 ): Promise<{ items: TurnItem[]; upstream: ResponseItem[]; changed: boolean }> {
   const wanted = given.filter((item) => typeof item.id === 'string' && (store || isReference(item) || isProviderBound(item))).map((item) => item.id as string);
-  const stored = wanted.length === 0 ? undefined : await findItemsById(db, owner, wanted);
+  const stored = wanted.length === 0 ? undefined : await state.findItemsById(owner, wanted);
   let changed = false;
   const items: TurnItem[] = [];
   const upstream: ResponseItem[] = [];

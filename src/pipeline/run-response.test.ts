@@ -9,13 +9,12 @@ import { testConfig } from '../../test/support/test-gateway.js';
 import { readSseFixture } from '../../test/support/read-sse-fixture.js';
 import { createProviders } from '../providers/create-providers.js';
 import { UpstreamAbort } from '../providers/upstream-abort.js';
-import { openDatabase, type OpenedDatabase } from '../store/open-database.js';
-import type { ResponseWriter } from '../store/response-writer.js';
+import { openStore } from '../store/open-store.js';
+import type { ResponseStore } from '../store/response-store.js';
 import { executeResponse, planResponse, type PipelineDeps } from './run-response.js';
 
 let upstream: MockUpstream;
-let database: OpenedDatabase;
-let writer: ResponseWriter;
+let store: ResponseStore;
 let deps: PipelineDeps;
 let dir: string;
 
@@ -23,14 +22,13 @@ beforeAll(async () => {
   upstream = await startMockUpstream();
   dir = mkdtempSync(join(tmpdir(), 'junction-run-'));
   const config = testConfig(upstream.url, dir);
-  database = await openDatabase(config.database);
-  writer = database.writer;
-  deps = { config, db: database.db, writer, providers: createProviders(config), logger: pino({ level: 'silent' }) };
+  store = await openStore(config.database);
+  deps = { config, store, providers: createProviders(config), logger: pino({ level: 'silent' }) };
 });
 
 afterAll(async () => {
   await Promise.all([...deps.providers.values()].map((p) => p.close()));
-  await database.close();
+  await store.close();
   await upstream.close();
   rmSync(dir, { recursive: true, force: true });
 });

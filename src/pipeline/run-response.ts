@@ -1,5 +1,4 @@
 // One run of POST /v1/responses: plan (validate, route, resolve state), then run upstream (streamed through the sequencer, or in one body) to the store.
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { tagEvent, tagOutput } from '../../transformers/maker-tag.js';
 import { completedSnapshot, responseSkeleton, type SnapshotOverrides } from '../../transformers/response-snapshot.js';
@@ -10,8 +9,7 @@ import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
 import { maskFor } from '../errors/mask-secrets.js';
 import type { Provider, UpstreamCall, UpstreamRun } from '../providers/provider.js';
 import type { UpstreamAbort } from '../providers/upstream-abort.js';
-import { serializeRecord, serializeRecordInSlices, storedResponseJson, type ResponseWriter, type StoredRecord } from '../store/response-writer.js';
-import type { Database } from '../store/schema.js';
+import type { ResponseStore } from '../store/response-store.js';
 import { newItemId, newResponseId } from './ids.js';
 import { parseCreateResponse, type CreateResponseBody } from './request-schema.js';
 import { resolveInput, type ResolvedInput } from './resolve-input.js';
@@ -19,8 +17,7 @@ import { resolveModel, type ModelRoute } from './resolve-model.js';
 
 export interface PipelineDeps {
   config: Config;
-  db: Kysely<Database>;
-  writer: ResponseWriter;
+  store: ResponseStore;
   providers: Map<string, Provider>;
   logger: Logger;
   now?: () => number;
@@ -55,7 +52,7 @@ export async function planResponse(deps: PipelineDeps, owner: string, rawBody: u
   const provider = deps.providers.get(route.provider);
   if (!provider) throw new GatewayError(500, `Provider "${route.provider}" is not configured.`, 'server_error');
   const store = body.store !== false;
-  const input = await resolveInput(deps.db, owner, provider, {
+  const input = await resolveInput(deps.store, owner, provider, {
     input: body.input as string | ResponseItem[] | undefined,
     previousResponseId: body.previous_response_id,
     store,
@@ -109,7 +106,7 @@ export async function* executeResponse(
   const sequencer = new Sequencer({ ...startingPoint(plan, now), now });
 
   let run: UpstreamRun | undefined;
-  let stored: StoredRecord | undefined;
+  let stored: string | undefined;
   let iterator: AsyncIterator<ResponsesEvent[]> | undefined;
   let finished = false;
   /** What broke the upstream read, when something did: a non-streaming client gets it as its HTTP error. */
@@ -191,14 +188,14 @@ export async function* executeResponse(
   }
 }
 
-/** A finished run: the final response, and its stored form when it was stored. */
+/** A finished run: the final response, and its JSON as stored when it was stored. */
 interface Finished {
   response: ResponseObject;
-  stored: StoredRecord | undefined;
+  stored: string | undefined;
 }
 
 /** The JSON a non-streaming client gets: the stored JSON when there is one, so it is not serialised twice. */
-const answerJson = ({ response, stored }: Finished): string => (stored ? storedResponseJson(stored) : JSON.stringify(response));
+const answerJson = ({ response, stored }: Finished): string => stored ?? JSON.stringify(response);
 
 /** Runs a stream to its end for a non-streaming client: only how it finished is wanted. */
 async function fold(run: AsyncGenerator<ResponsesEvent[], Finished>): Promise<Finished> {
@@ -241,11 +238,8 @@ interface Outcome {
   warnings: ConversionWarning[];
 }
 
-/** Past this many input items a record is serialised in slices (a small one is not: that would cost it a turn of the event loop). */
-const SLICED_INPUT_ITEMS = 500;
-
-/** Stores a finished response durably; resolves with what was stored once it is on disk, or fails with a logged 500. */
-async function persist(deps: PipelineDeps, plan: ResponsePlan, { response, upstreamId, exchange, warnings }: Outcome): Promise<StoredRecord> {
+/** Stores a finished response durably; resolves with its JSON as stored once it is on disk, or fails with a logged 500. */
+async function persist(deps: PipelineDeps, plan: ResponsePlan, { response, upstreamId, exchange, warnings }: Outcome): Promise<string> {
   const record = {
     owner: plan.owner,
     provider: plan.provider.name,
@@ -257,15 +251,12 @@ async function persist(deps: PipelineDeps, plan: ResponsePlan, { response, upstr
       ? { url: exchange.url, status: exchange.status, requestBody: exchange.requestBody, responseBody: exchange.responseBody(), warnings }
       : undefined,
   };
-  // A long history (Codex sends tens of megabytes) is serialised in slices, so that other requests go on meanwhile.
-  const stored = record.input.length > SLICED_INPUT_ITEMS ? await serializeRecordInSlices(record) : serializeRecord(record);
   try {
-    await deps.writer.write(stored);
+    return await deps.store.saveResponse(record);
   } catch (err) {
     deps.logger.error({ err, response_id: plan.id }, 'storing the response failed; the client is told it failed');
     throw new GatewayError(500, 'The gateway could not store the response.', 'server_error', 'server_error');
   }
-  return stored;
 }
 
 function failureOf(err: unknown, mask: (text: string) => string): StreamFailure {

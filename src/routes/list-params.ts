@@ -1,7 +1,7 @@
 // Query parameters shared by the list endpoints (limit 1–100, default 20; order, default desc; after cursor).
 import { z } from 'zod';
 import { toValidationError } from '../pipeline/request-schema.js';
-import type { ListOptions } from '../store/responses-repository.js';
+import type { ListOptions } from '../store/response-store.js';
 import type { JsonObject, ResponseItem } from '../../transformers/responses-types.js';
 
 const listQuery = z.object({

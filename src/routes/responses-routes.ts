@@ -5,13 +5,11 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { invalidRequest, notFound } from '../errors/gateway-error.js';
 import { completeResponse, executeResponse, planResponse, type PipelineDeps } from '../pipeline/run-response.js';
 import { UpstreamAbort } from '../providers/upstream-abort.js';
-import { deleteResponse, getResponse, listInputItems } from '../store/responses-repository.js';
 import type { ResponsesEvent } from '../../transformers/responses-types.js';
 import type { AuthVariables } from '../server/authenticate.js';
 import { readJsonBody } from '../server/read-json-body.js';
 import { SseWriter } from '../server/write-sse.js';
 import { listBody, parseListQuery, toListedItem } from './list-params.js';
-import { retryWhileLocked } from '../store/retry-while-locked.js';
 
 type Env = { Bindings: HttpBindings; Variables: AuthVariables };
 
@@ -44,27 +42,28 @@ export function responsesRoutes(deps: PipelineDeps): Hono<Env> {
     if (c.req.query('stream') === 'true') {
       throw invalidRequest('stream', 'Replaying a stored response as a stream needs background mode, which this gateway does not support yet.', 'unsupported_parameter');
     }
-    const response = await getResponse(deps.db, c.get('owner'), id);
+    const response = await deps.store.getResponse(c.get('owner'), id);
     if (!response) throw responseNotFound(id);
     return c.json(response);
   });
 
   app.delete('/:id', async (c) => {
     const id = c.req.param('id');
-    // Another process's write lock (a backup's, an operator's sqlite3) is waited for off the event loop.
-    if (!(await retryWhileLocked(() => deleteResponse(deps.db, c.get('owner'), id)))) throw responseNotFound(id);
+    // Another process's write lock (a backup's, an operator's sqlite3) is waited for inside the store, off the
+    // event loop; past the wait it throws a 503 `store_busy` the client may retry.
+    if (!(await deps.store.deleteResponse(c.get('owner'), id))) throw responseNotFound(id);
     return c.json({ id, object: 'response', deleted: true });
   });
 
   app.post('/:id/cancel', async (c) => {
     const id = c.req.param('id');
-    if (!(await getResponse(deps.db, c.get('owner'), id))) throw responseNotFound(id);
+    if (!(await deps.store.getResponse(c.get('owner'), id))) throw responseNotFound(id);
     throw invalidRequest(null, 'Only responses created with the `background` parameter set to `true` can be cancelled.', 'not_cancellable');
   });
 
   app.get('/:id/input_items', async (c) => {
     const id = c.req.param('id');
-    const page = await listInputItems(deps.db, c.get('owner'), id, parseListQuery(c.req.query()));
+    const page = await deps.store.listInputItems(c.get('owner'), id, parseListQuery(c.req.query()));
     if (!page) throw responseNotFound(id);
     return c.json(listBody(page.items.map(toListedItem), page.hasMore));
   });

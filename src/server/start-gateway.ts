@@ -4,7 +4,7 @@ import { serve } from '@hono/node-server';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
 import { createProviders } from '../providers/create-providers.js';
-import { openDatabase } from '../store/open-database.js';
+import { openStore } from '../store/open-store.js';
 import { createApp } from './create-app.js';
 import { createLogger } from './create-logger.js';
 
@@ -23,14 +23,13 @@ export async function startGateway(config: Config, logger: Logger = createLogger
         'Add keys (keys: [{name, key}]) or listen on 127.0.0.1.',
     );
   }
-  const database = await openDatabase(
+  const store = await openStore(
     config.database,
     (message) => logger.error(message),
     (message) => logger.warn(message),
   );
-  const { writer } = database;
   const providers = createProviders(config);
-  const app = createApp({ config, db: database.db, writer, providers, logger });
+  const app = createApp({ config, store, providers, logger });
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.server.host, port: config.server.port }, () => resolve(s));
@@ -54,8 +53,8 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all([...providers.values()].map((p) => p.close()));
-      // Flushes the writer first.
-      await database.close();
+      // Flushes the store's writes first.
+      await store.close();
     },
   };
 }

@@ -76,7 +76,8 @@ export interface ItemPage {
 
 export interface ResponseStore {
   // Writes. Each resolves once durable (committed, and on disk when `database.synchronous` is `full`): a
-  // client is told something is done only after that.
+  // client is told something is done only after that. A run's writes are applied in the order they are
+  // called, so a caller need not wait for one (say createRun) before calling the next (updateRun).
 
   /** Stores a finished foreground response whole; resolves with the response's JSON as stored (output last), which is what a client is sent. */
   saveResponse(record: ResponseRecord): Promise<string>;

@@ -1,12 +1,12 @@
-// Opens the database named by `database.url` and brings its schema up to date before anything is served.
+// Opens the SQLite database named by `database.url`, brings its schema up to date, and starts its writer and checkpointer.
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
-import { migrationProvider } from '../../migrations/index.js';
+import { migrationProvider } from '../../../migrations/index.js';
 import { cacheStatements } from './cache-statements.js';
 import { createResponseWriter, type ResponseWriter } from './response-writer.js';
-import type { Database } from './schema.js';
+import type { Database } from '../schema/index.js';
 import { startCheckpointer, type Checkpointer } from './start-checkpointer.js';
 
 export interface OpenedDatabase {
@@ -16,7 +16,7 @@ export interface OpenedDatabase {
   sqlite: SQLite.Database;
   /** The file the writer fsyncs after each commit, when `synchronous` is `full` and the database is a file. */
   syncFile: string | undefined;
-  /** The writer of finished responses on this connection; the checkpointer holds its commits when it catches up. */
+  /** The writer of every store write on this connection; the checkpointer holds its commits when it catches up. */
   writer: ResponseWriter;
   /** Flushes the writer, then closes. */
   close(): Promise<void>;
@@ -33,9 +33,8 @@ export async function openDatabase(
   /** Told when stored responses start and stop waiting for a write lock another process holds. */
   onWarning: (message: string) => void = () => undefined,
 ): Promise<OpenedDatabase> {
-  if (!url.startsWith('sqlite:')) {
-    throw new Error(`database.url: only sqlite: URLs are supported so far (got "${url.split(':')[0]}:")`);
-  }
+  // open-store.ts picks this implementation for sqlite: URLs only.
+  if (!url.startsWith('sqlite:')) throw new Error(`not a sqlite: URL: ${url.split(':')[0]}:`);
   const file = url.slice('sqlite:'.length);
   const path = file === ':memory:' ? file : resolve(file);
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ResponseObject } from '../../transformers/responses-types.js';
+import type { ResponseObject } from '../../../transformers/responses-types.js';
 import { openDatabase, type OpenedDatabase } from './open-database.js';
-import { createResponseWriter, serializeRecord, type StoredRecord } from './response-writer.js';
+import { createResponseWriter } from './response-writer.js';
+import { serializeRecord, type StoredRecord } from './serialize-writes.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -1,5 +1,5 @@
 // Waits off the event loop for a write lock another process holds: SQLite's own busy wait would sleep on the event loop.
-import { GatewayError } from '../errors/gateway-error.js';
+import { GatewayError } from '../../errors/gateway-error.js';
 
 /** Pauses between two tries of a write that found the database locked: from 1 ms, doubling, to at most this. */
 export const LOCKED_PAUSE_MAX_MS = 50;

@@ -1,14 +1,8 @@
-// Reads and deletes stored responses and their items; every lookup is scoped to the owning key.
+// Reads and deletes stored responses and their items (Kysely, on the writer's connection); every lookup is scoped to the owning key.
 import { type Kysely, sql } from 'kysely';
-import type { ResponseItem, ResponseObject } from '../../transformers/responses-types.js';
-import type { Database, ItemDirection } from './schema.js';
-
-/** One item of a resolved `previous_response_id` chain, oldest first, with the provider that produced it. */
-export interface HistoryItem {
-  item: ResponseItem;
-  direction: ItemDirection;
-  provider: string | null;
-}
+import type { ResponseItem, ResponseObject } from '../../../transformers/responses-types.js';
+import type { HistoryItem, ItemPage, ListOptions } from '../response-store.js';
+import type { Database, ItemDirection } from '../schema/index.js';
 
 export async function getResponse(db: Kysely<Database>, owner: string, id: string): Promise<ResponseObject | undefined> {
   const row = await db
@@ -34,22 +28,13 @@ export async function deleteResponse(db: Kysely<Database>, owner: string, id: st
   return db.transaction().execute(async (trx) => {
     const found = await trx.selectFrom('responses').select('id').where('id', '=', id).where('owner', '=', owner).executeTakeFirst();
     if (!found) return false;
+    await trx.deleteFrom('response_events').where('response_id', '=', id).execute();
+    await trx.deleteFrom('runs').where('response_id', '=', id).execute();
     await trx.deleteFrom('upstream_exchanges').where('response_id', '=', id).execute();
     await trx.deleteFrom('items').where('response_id', '=', id).execute();
     await trx.deleteFrom('responses').where('id', '=', id).execute();
     return true;
   });
-}
-
-export interface ListOptions {
-  limit: number;
-  order: 'asc' | 'desc';
-  after?: string;
-}
-
-export interface ItemPage {
-  items: ResponseItem[];
-  hasMore: boolean;
 }
 
 /** Input items of one response, as the API lists them; undefined when the response is not the caller's. */

@@ -1,44 +1,14 @@
-// Writes finished responses durably: the writes of one event-loop turn share a transaction, and its fsync runs off the event loop.
+// Writes the store's rows durably (responses, runs, their events): the writes of one event-loop turn share a transaction, and its fsync runs off the event loop.
 import { close, fsync, open } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { ConversionWarning, ResponseItem, ResponseObject } from '../../transformers/responses-types.js';
-import { INSERT_SQL, slicedCommitter } from './commit-in-slices.js';
+import { slicedCommitter } from './commit-in-slices.js';
 import { isLocked, LOCKED_PAUSE_MAX_MS } from './retry-while-locked.js';
-
-export interface ResponseRecord {
-  owner: string;
-  provider: string;
-  upstreamId: string | null;
-  previousResponseId: string | null;
-  response: ResponseObject;
-  /**
-   * The input items of this turn only (not the resolved history), each with the id it is listed under and
-   * the provider that made it (a copy of an earlier output keeps that output's; null: the client wrote it).
-   */
-  input: { id: string; item: ResponseItem; provider: string | null }[];
-  /** The bodies as text, or as UTF-8 bytes (what arrived, or a large request as it was sent): stored as text all the same. */
-  exchange?: { url: string; status: number; requestBody: string | Uint8Array; responseBody: string | Uint8Array; warnings: ConversionWarning[] };
-}
-
-/**
- * A record as its statements' parameters, serialised once: the writer commits these, and a stored response
- * is sent to its client from the same JSON (`storedResponseJson`).
- */
-export interface StoredRecord {
-  responseRow: unknown[];
-  /** The response's JSON without `output` (it is stored as items). */
-  responseJson: string;
-  itemRows: unknown[][];
-  /** The JSON of each output item, in order. */
-  outputJson: string[];
-  exchangeRow: unknown[] | undefined;
-  /** Characters written, to cut large batches into several transactions. */
-  size: number;
-}
+import { SLICE_CHARS } from './serialize-writes.js';
+import { prepareStatements, type StoredWrite } from './write-statements.js';
 
 export interface ResponseWriter {
-  /** Resolves once the record is committed and on disk: callers acknowledge the client only after that. */
-  write(record: StoredRecord): Promise<void>;
+  /** Resolves once the write is committed and on disk: callers acknowledge the client only after that. */
+  write(write: StoredWrite): Promise<void>;
   /** Waits for everything queued so far. */
   flush(): Promise<void>;
   /** Flushes, then releases the file it syncs. */
@@ -68,7 +38,7 @@ export interface WriterOptions {
 }
 
 interface Pending {
-  record: StoredRecord;
+  record: StoredWrite;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -78,7 +48,7 @@ interface Pending {
  * characters (several large outputs and their raw exchanges) is cut into several, with a turn of the event
  * loop between them. One record is never cut (a very large one is committed in slices of one transaction, below).
  */
-const COMMIT_CHARS = 512 * 1024;
+const COMMIT_CHARS = SLICE_CHARS;
 
 /**
  * A record larger than this (a long history of input items, stored with its raw exchange) is committed in
@@ -93,15 +63,9 @@ const SLICED_RECORD_CHARS = 4 * COMMIT_CHARS;
  * reads) compiles every insert anew and runs each one through promises, which cost more than the insert.
  */
 export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile, lockWaitMs = 30_000, onLockWait }: WriterOptions): ResponseWriter {
-  const insertResponse = sqlite.prepare(INSERT_SQL.response);
-  const insertItem = sqlite.prepare(INSERT_SQL.item);
-  const insertExchange = sqlite.prepare(INSERT_SQL.exchange);
+  const statements = prepareStatements(sqlite);
   const commitGroup = sqlite.transaction((group: Pending[]) => {
-    for (const { record } of group) {
-      insertResponse.run(record.responseRow);
-      for (const item of record.itemRows) insertItem.run(item);
-      if (record.exchangeRow) insertExchange.run(record.exchangeRow);
-    }
+    for (const { record } of group) for (const [statement, params] of record.rows) statements[statement].run(params);
   });
 
   // A busy timeout would make a commit that finds the lock taken sleep inside SQLite, on the event loop: the
@@ -259,72 +223,4 @@ function fileSyncer(path: string): { (): Promise<void>; close(): Promise<void> }
       if (opened !== undefined) await new Promise<void>((resolve) => close(opened, () => resolve()));
     },
   });
-}
-
-/** The statements' parameters for one record, built once (items in the column order of `insertItem`). */
-export function serializeRecord(record: ResponseRecord): StoredRecord {
-  const steps = serializeSteps(record);
-  let step = steps.next();
-  while (!step.done) step = steps.next();
-  return step.value;
-}
-
-/**
- * serializeRecord for a record of any size: a long history of input items (45 MB from Codex takes 300 ms to
- * serialise) is serialised a slice of about COMMIT_CHARS at a time, with a turn of the event loop between.
- */
-export async function serializeRecordInSlices(record: ResponseRecord): Promise<StoredRecord> {
-  const steps = serializeSteps(record);
-  let step = steps.next();
-  while (!step.done) {
-    await new Promise((resolve) => setImmediate(resolve));
-    step = steps.next();
-  }
-  return step.value;
-}
-
-/** Serialises a record, pausing (yield) after every COMMIT_CHARS or so of items; a small record never pauses. */
-function* serializeSteps(record: ResponseRecord): Generator<void, StoredRecord> {
-  const { response, owner, provider, exchange, input } = record;
-  const { output: _output, ...rest } = response;
-  const responseJson = JSON.stringify(rest);
-  let size = responseJson.length;
-  let sinceYield = 0;
-  const itemRows: unknown[][] = [];
-  for (let position = 0; position < input.length; position++) {
-    const { id, item, provider: madeBy } = input[position]!;
-    const json = JSON.stringify(item);
-    size += json.length;
-    sinceYield += json.length;
-    itemRows.push([response.id, 'input', position, owner, id, item.type ?? 'message', madeBy, json]);
-    if (sinceYield >= COMMIT_CHARS) {
-      sinceYield = 0;
-      yield;
-    }
-  }
-  const outputJson = response.output.map((item, position) => {
-    const json = JSON.stringify(item);
-    size += json.length;
-    itemRows.push([response.id, 'output', position, owner, item.id ?? `${response.id}_out_${position}`, item.type, provider, json]);
-    return json;
-  });
-  let exchangeRow: unknown[] | undefined;
-  if (exchange) {
-    const { url, status, requestBody, responseBody, warnings } = exchange;
-    exchangeRow = [response.id, owner, provider, url, status, requestBody, responseBody, JSON.stringify(warnings), response.created_at];
-    size += requestBody.length + responseBody.length;
-  }
-  return {
-    responseRow: [response.id, owner, response.created_at, response.status, response.model, provider, record.upstreamId, record.previousResponseId, responseJson],
-    responseJson,
-    itemRows,
-    outputJson,
-    exchangeRow,
-    size,
-  };
-}
-
-/** The stored response as JSON text, joined from its stored parts: `output` comes last, as a GET returns it. */
-export function storedResponseJson(record: StoredRecord): string {
-  return `${record.responseJson.slice(0, -1)},"output":[${record.outputJson.join(',')}]}`;
 }

@@ -1,0 +1,14 @@
+// Opens the store named by `database.url`, whichever implementation serves its scheme (SQLite so far).
+import type { ResponseStore } from './response-store.js';
+import type { DatabaseOptions } from './sqlite/open-database.js';
+import { openSqliteStore } from './sqlite/open-sqlite-store.js';
+
+export async function openStore(
+  options: DatabaseOptions,
+  onError: (message: string) => void = () => undefined,
+  /** Told when writes start and stop waiting for another process's lock on the store. */
+  onWarning: (message: string) => void = () => undefined,
+): Promise<ResponseStore> {
+  if (options.url.startsWith('sqlite:')) return openSqliteStore(options, onError, onWarning);
+  throw new Error(`database.url: only sqlite: URLs are supported so far (got "${options.url.split(':')[0]}:")`);
+}

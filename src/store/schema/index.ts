@@ -1,0 +1,16 @@
+// The store's tables as Kysely sees them: one file per table, gathered into the Database type.
+import { ITEMS_TABLE, type ItemsTable } from './items-table.js';
+import { RESPONSE_EVENTS_TABLE, type ResponseEventsTable } from './response-events-table.js';
+import { RESPONSES_TABLE, type ResponsesTable } from './responses-table.js';
+import { RUNS_TABLE, type RunsTable } from './runs-table.js';
+import { UPSTREAM_EXCHANGES_TABLE, type UpstreamExchangesTable } from './upstream-exchanges-table.js';
+
+export interface Database {
+  [RESPONSES_TABLE]: ResponsesTable;
+  [ITEMS_TABLE]: ItemsTable;
+  [UPSTREAM_EXCHANGES_TABLE]: UpstreamExchangesTable;
+  [RUNS_TABLE]: RunsTable;
+  [RESPONSE_EVENTS_TABLE]: ResponseEventsTable;
+}
+
+export type { ItemDirection } from './items-table.js';
