@@ -1,0 +1,279 @@
+// The cases every ResponseStore implementation must pass, written once: SQLite runs them today, PostgreSQL will.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ResponseItem, ResponseObject, ResponsesEvent } from '../../transformers/responses-types.js';
+import type { InputItem, NewRun, ResponseRecord, ResponseStore } from '../../src/store/response-store.js';
+
+/** A fresh, empty store, and a way to open the same stored data again once it is closed (a restart). */
+export interface OpenedTestStore {
+  store: ResponseStore;
+  reopen(): Promise<ResponseStore>;
+}
+
+const message = (id: string, text: string, role = 'user'): ResponseItem => ({ id, type: 'message', role, content: [{ type: 'input_text', text }] });
+const answer = (id: string, text: string): ResponseItem => ({
+  id,
+  type: 'message',
+  role: 'assistant',
+  status: 'completed',
+  content: [{ type: 'output_text', text, annotations: [] }],
+});
+
+function responseObject(id: string, status: ResponseObject['status'], output: ResponseItem[], createdAt = 1_700_000_000, previous: string | null = null): ResponseObject {
+  return {
+    id,
+    object: 'response',
+    created_at: createdAt,
+    status,
+    model: 'gpt-test',
+    previous_response_id: previous,
+    background: status === 'queued' || status === 'in_progress',
+    output,
+    usage: null,
+    error: null,
+    incomplete_details: null,
+  };
+}
+
+function finished(id: string, { owner = 'alice', previous = null, input = [message(`in_${id}`, 'hi')], output = [answer(`msg_${id}`, 'hello')] }: {
+  owner?: string;
+  previous?: string | null;
+  input?: ResponseItem[];
+  output?: ResponseItem[];
+} = {}): ResponseRecord {
+  return {
+    owner,
+    provider: 'openai',
+    upstreamId: `up_${id}`,
+    previousResponseId: previous,
+    response: responseObject(id, 'completed', output, 1_700_000_000, previous),
+    input: input.map((item): InputItem => ({ id: item.id!, item, provider: null })),
+    exchange: { url: 'http://upstream/v1/responses', status: 200, requestBody: '{"model":"gpt-test"}', responseBody: '{}', warnings: [] },
+  };
+}
+
+function newRun(id: string, createdAt = 1_700_000_000, owner = 'alice'): NewRun {
+  return {
+    owner,
+    provider: 'openai',
+    previousResponseId: null,
+    response: responseObject(id, 'queued', [], createdAt),
+    input: [{ id: `in_${id}`, item: message(`in_${id}`, 'think long'), provider: null }],
+    request: { model: 'gpt-test', input: 'think long', background: true },
+  };
+}
+
+function events(from: number, ...types: string[]): ResponsesEvent[] {
+  return types.map((type, i) => ({ type, sequence_number: from + i, ...(type === 'response.output_text.delta' ? { delta: 'x', item_id: 'msg', output_index: 0, content_index: 0 } : {}) }));
+}
+
+const sequences = (logged: ResponsesEvent[] | undefined) => logged?.map((e) => e.sequence_number);
+
+export function describeStoreContract(name: string, openStore: () => Promise<OpenedTestStore>): void {
+  describe(`ResponseStore contract: ${name}`, () => {
+    const open: ResponseStore[] = [];
+    afterEach(async () => {
+      for (const store of open.splice(0)) await store.close();
+    });
+    const fresh = async () => {
+      const opened = await openStore();
+      open.push(opened.store);
+      return opened;
+    };
+
+    it('answers ping, and saves a response whose returned JSON is what a read returns', async () => {
+      const { store } = await fresh();
+      await store.ping();
+      const json = await store.saveResponse(finished('resp_a'));
+      const read = await store.getResponse('alice', 'resp_a');
+      expect(JSON.parse(json)).toEqual(read);
+      expect(json).toBe(JSON.stringify(read));
+      expect(read).toMatchObject({ id: 'resp_a', status: 'completed', output: [{ id: 'msg_resp_a', type: 'message' }] });
+    });
+
+    it('scopes every read and the delete to the owning key', async () => {
+      const { store } = await fresh();
+      await store.saveResponse(finished('resp_owned'));
+      await store.createRun(newRun('resp_run'));
+      await store.appendEvents('resp_run', events(0, 'response.queued'));
+
+      expect(await store.getResponse('bob', 'resp_owned')).toBeUndefined();
+      expect(await store.listInputItems('bob', 'resp_owned', { limit: 20, order: 'asc' })).toBeUndefined();
+      expect(await store.loadChain('bob', 'resp_owned')).toBeUndefined();
+      expect((await store.findItemsById('bob', ['in_resp_owned', 'msg_resp_owned'])).size).toBe(0);
+      expect(await store.readEvents('bob', 'resp_run', -1)).toBeUndefined();
+      expect(await store.deleteResponse('bob', 'resp_owned')).toBe(false);
+      expect(await store.deleteResponse('bob', 'resp_run')).toBe(false);
+
+      expect(await store.getResponse('alice', 'resp_owned')).toMatchObject({ id: 'resp_owned' });
+      expect(sequences(await store.readEvents('alice', 'resp_run', -1))).toEqual([0]);
+      expect(await store.getResponse('alice', 'resp_missing')).toBeUndefined();
+      expect(await store.deleteResponse('alice', 'resp_missing')).toBe(false);
+    });
+
+    it('resolves a chain oldest first, inputs before outputs, and finds items by id (outputs before input copies)', async () => {
+      const { store } = await fresh();
+      await store.saveResponse(finished('resp_1'));
+      // The second turn's input holds a copy of the first turn's output, under the same id.
+      const second = finished('resp_2', { previous: 'resp_1', input: [answer('msg_resp_1', 'hello'), message('in_resp_2', 'and then?')] });
+      second.input[0]!.provider = 'openai';
+      await store.saveResponse(second);
+
+      const chain = await store.loadChain('alice', 'resp_2');
+      expect(chain?.map(({ item, direction, provider }) => [item.id, direction, provider])).toEqual([
+        ['in_resp_1', 'input', null],
+        ['msg_resp_1', 'output', 'openai'],
+        ['msg_resp_1', 'input', 'openai'],
+        ['in_resp_2', 'input', null],
+        ['msg_resp_2', 'output', 'openai'],
+      ]);
+      expect((await store.loadChain('alice', 'resp_1'))?.map(({ item }) => item.id)).toEqual(['in_resp_1', 'msg_resp_1']);
+
+      const found = await store.findItemsById('alice', ['msg_resp_1', 'in_resp_2', 'no_such_item']);
+      expect([...found.keys()].sort()).toEqual(['in_resp_2', 'msg_resp_1']);
+      expect(found.get('msg_resp_1')).toEqual({ item: answer('msg_resp_1', 'hello'), provider: 'openai' });
+      expect(found.get('in_resp_2')).toEqual({ item: message('in_resp_2', 'and then?'), provider: null });
+    });
+
+    it('lists input items in both orders, a page at a time after a cursor', async () => {
+      const { store } = await fresh();
+      const input = [1, 2, 3, 4, 5].map((n) => message(`in_${n}`, `turn ${n}`));
+      await store.saveResponse(finished('resp_list', { input }));
+      const ids = async (options: { limit: number; order: 'asc' | 'desc'; after?: string }) => {
+        const page = await store.listInputItems('alice', 'resp_list', options);
+        return { ids: page?.items.map((item) => item.id), hasMore: page?.hasMore };
+      };
+      expect(await ids({ limit: 2, order: 'asc' })).toEqual({ ids: ['in_1', 'in_2'], hasMore: true });
+      expect(await ids({ limit: 2, order: 'asc', after: 'in_2' })).toEqual({ ids: ['in_3', 'in_4'], hasMore: true });
+      expect(await ids({ limit: 2, order: 'asc', after: 'in_4' })).toEqual({ ids: ['in_5'], hasMore: false });
+      expect(await ids({ limit: 2, order: 'desc' })).toEqual({ ids: ['in_5', 'in_4'], hasMore: true });
+      expect(await ids({ limit: 10, order: 'desc', after: 'in_3' })).toEqual({ ids: ['in_2', 'in_1'], hasMore: false });
+      expect(await ids({ limit: 10, order: 'asc', after: 'in_unknown' })).toEqual({ ids: [], hasMore: false });
+      const page = await store.listInputItems('alice', 'resp_list', { limit: 1, order: 'asc' });
+      expect(page?.items).toEqual([input[0]]);
+    });
+
+    it('carries a background run from queued to its end: status, event log, unfinished runs, final output', async () => {
+      const { store } = await fresh();
+      const run = newRun('resp_bg');
+      await store.createRun(run);
+      expect(await store.getResponse('alice', 'resp_bg')).toEqual(run.response);
+      expect((await store.listInputItems('alice', 'resp_bg', { limit: 20, order: 'asc' }))?.items).toEqual([run.input[0]!.item]);
+      expect(await store.unfinishedRuns()).toEqual([{ id: 'resp_bg', owner: 'alice', request: run.request, response: run.response, producedOutput: false, lastSequence: -1 }]);
+
+      const running = { ...run.response, status: 'in_progress' as const };
+      await store.updateRun('resp_bg', running);
+      await store.appendEvents('resp_bg', events(0, 'response.queued', 'response.created', 'response.in_progress'));
+      expect(await store.getResponse('alice', 'resp_bg')).toEqual(running);
+      expect(await store.unfinishedRuns()).toMatchObject([{ id: 'resp_bg', response: running, producedOutput: false, lastSequence: 2 }]);
+
+      const output = events(3, 'response.output_item.added', 'response.output_text.delta', 'response.output_text.delta');
+      await store.appendEvents('resp_bg', output.slice(0, 2));
+      await store.appendEvents('resp_bg', output.slice(2));
+      expect(await store.unfinishedRuns()).toMatchObject([{ id: 'resp_bg', producedOutput: true, lastSequence: 5 }]);
+      expect(await store.readEvents('alice', 'resp_bg', 3)).toEqual(output.slice(1));
+      expect(sequences(await store.readEvents('alice', 'resp_bg', -1))).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(await store.readEvents('alice', 'resp_bg', 5)).toEqual([]);
+
+      const final: ResponseRecord = {
+        owner: 'alice',
+        provider: 'openai',
+        upstreamId: 'up_bg',
+        previousResponseId: null,
+        response: { ...responseObject('resp_bg', 'completed', [answer('msg_bg', 'done thinking')]), background: true },
+        input: run.input,
+        exchange: { url: 'http://upstream/v1/responses', status: 200, requestBody: '{}', responseBody: 'data: {}\n\n', warnings: [] },
+      };
+      const json = await store.finishRun(final, events(6, 'response.output_text.done', 'response.completed'));
+      const read = await store.getResponse('alice', 'resp_bg');
+      expect(read).toEqual(final.response);
+      expect(json).toBe(JSON.stringify(read));
+      // The input was stored when the run began, once.
+      expect((await store.listInputItems('alice', 'resp_bg', { limit: 20, order: 'asc' }))?.items).toEqual([run.input[0]!.item]);
+      expect(sequences(await store.readEvents('alice', 'resp_bg', 5))).toEqual([6, 7]);
+      expect(await store.unfinishedRuns()).toEqual([]);
+      expect((await store.loadChain('alice', 'resp_bg'))?.map(({ item, direction }) => [item.id, direction])).toEqual([
+        ['in_resp_bg', 'input'],
+        ['msg_bg', 'output'],
+      ]);
+    });
+
+    it('restarts a run with its event log emptied and its status queued again', async () => {
+      const { store } = await fresh();
+      await store.createRun(newRun('resp_again'));
+      await store.updateRun('resp_again', responseObject('resp_again', 'in_progress', []));
+      await store.appendEvents('resp_again', events(0, 'response.queued', 'response.in_progress', 'response.output_item.added'));
+      await store.restartRun('resp_again');
+      expect(await store.readEvents('alice', 'resp_again', -1)).toEqual([]);
+      expect(await store.getResponse('alice', 'resp_again')).toMatchObject({ status: 'queued' });
+      expect(await store.unfinishedRuns()).toMatchObject([{ id: 'resp_again', response: { status: 'queued' }, producedOutput: false, lastSequence: -1 }]);
+    });
+
+    it('lists unfinished runs oldest first, and finds them again after a restart', async () => {
+      const { store, reopen } = await fresh();
+      await store.createRun(newRun('resp_late', 1_700_000_200));
+      await store.createRun(newRun('resp_early', 1_700_000_100, 'bob'));
+      await store.createRun(newRun('resp_done', 1_700_000_000));
+      await store.finishRun(finished('resp_done'), []);
+      await store.saveResponse(finished('resp_foreground'));
+      await store.appendEvents('resp_late', events(0, 'response.queued', 'response.output_item.added'));
+      await store.close();
+      open.splice(0);
+
+      const again = await reopen();
+      open.push(again);
+      expect((await again.unfinishedRuns()).map(({ id, owner, producedOutput, lastSequence }) => ({ id, owner, producedOutput, lastSequence }))).toEqual([
+        { id: 'resp_early', owner: 'bob', producedOutput: false, lastSequence: -1 },
+        { id: 'resp_late', owner: 'alice', producedOutput: true, lastSequence: 1 },
+      ]);
+    });
+
+    it('deletes a response with its items, its event log and its run', async () => {
+      const { store } = await fresh();
+      await store.createRun(newRun('resp_gone'));
+      await store.appendEvents('resp_gone', events(0, 'response.queued', 'response.output_item.added'));
+      await store.saveResponse(finished('resp_kept'));
+      expect(await store.deleteResponse('alice', 'resp_gone')).toBe(true);
+      expect(await store.getResponse('alice', 'resp_gone')).toBeUndefined();
+      expect(await store.readEvents('alice', 'resp_gone', -1)).toBeUndefined();
+      expect(await store.unfinishedRuns()).toEqual([]);
+      expect((await store.findItemsById('alice', ['in_resp_gone'])).size).toBe(0);
+      expect(await store.deleteResponse('alice', 'resp_gone')).toBe(false);
+      // A run created again under the same id starts with an empty log: nothing of the deleted one was left.
+      await store.createRun(newRun('resp_gone'));
+      expect(await store.readEvents('alice', 'resp_gone', -1)).toEqual([]);
+
+      expect(await store.deleteResponse('alice', 'resp_kept')).toBe(true);
+      expect(await store.loadChain('alice', 'resp_kept')).toBeUndefined();
+    });
+
+    it('keeps the writes of one turn in order: a run begun, updated and logged without waiting in between', async () => {
+      const { store } = await fresh();
+      const run = newRun('resp_burst');
+      await Promise.all([
+        store.createRun(run),
+        store.updateRun('resp_burst', { ...run.response, status: 'in_progress' }),
+        store.appendEvents('resp_burst', events(0, 'response.queued', 'response.in_progress')),
+        store.appendEvents('resp_burst', events(2, 'response.output_item.added')),
+      ]);
+      await store.flush();
+      expect(await store.getResponse('alice', 'resp_burst')).toMatchObject({ status: 'in_progress' });
+      expect(sequences(await store.readEvents('alice', 'resp_burst', -1))).toEqual([0, 1, 2]);
+    });
+
+    it('keeps that order for a run with a long input (which an implementation may take several turns to write)', async () => {
+      const { store } = await fresh();
+      const run = newRun('resp_long');
+      run.input = Array.from({ length: 3000 }, (_, i) => ({ id: `in_${i}`, item: message(`in_${i}`, 'x'.repeat(500)), provider: null }));
+      const running = { ...run.response, status: 'in_progress' as const };
+      await Promise.all([
+        store.createRun(run),
+        store.updateRun('resp_long', running),
+        store.appendEvents('resp_long', events(0, 'response.queued', 'response.in_progress')),
+      ]);
+      expect(await store.getResponse('alice', 'resp_long')).toEqual(running);
+      expect(sequences(await store.readEvents('alice', 'resp_long', -1))).toEqual([0, 1]);
+      const page = await store.listInputItems('alice', 'resp_long', { limit: 1, order: 'desc' });
+      expect(page?.items.map((item) => item.id)).toEqual(['in_2999']);
+    });
+  });
+}
