@@ -63,14 +63,14 @@ export class OutputTracker {
     return [...this.items.values()].filter((t) => !t.done);
   }
 
-  /** The folded output, in output_index order. */
-  output(): ResponseItem[] {
-    return [...this.items.values()].sort((a, b) => a.index - b.index).map((t) => (t.done ? t.item : foldItem(t, 'incomplete')));
+  /** The folded output, in output_index order; an item still open gets `openStatus` (mid-run: in_progress). */
+  output(openStatus: 'incomplete' | 'in_progress' = 'incomplete'): ResponseItem[] {
+    return [...this.items.values()].sort((a, b) => a.index - b.index).map((t) => (t.done ? t.item : foldItem(t, openStatus)));
   }
 }
 
 /** The item as its deltas built it, for an item upstream never closed. */
-export function foldItem(tracked: TrackedItem, status: 'completed' | 'incomplete'): ResponseItem {
+export function foldItem(tracked: TrackedItem, status: 'completed' | 'incomplete' | 'in_progress'): ResponseItem {
   const item: ResponseItem = { ...tracked.item, status };
   if (tracked.parts.size > 0) {
     item.content = [...tracked.parts.entries()].sort(([a], [b]) => a - b).map(([, p]) => ({ ...p.part }));

@@ -70,9 +70,13 @@ export interface ResponseObject extends JsonObject {
   incomplete_details: { reason: string } | null;
 }
 
-export const TERMINAL_EVENT_TYPES = ['response.completed', 'response.incomplete', 'response.failed'] as const;
+/**
+ * The events that end a stream. `response.cancelled` ends a cancelled background run: neither spec has a
+ * stream event for it, so the gateway uses the name OpenAI's webhook gives that end (docs/api.md).
+ */
+export const TERMINAL_EVENT_TYPES = ['response.completed', 'response.incomplete', 'response.failed', 'response.cancelled'] as const;
 export type TerminalEventType = (typeof TERMINAL_EVENT_TYPES)[number];
 
 export function isTerminalEventType(type: string): type is TerminalEventType {
-  return type === 'response.completed' || type === 'response.incomplete' || type === 'response.failed';
+  return type === 'response.completed' || type === 'response.incomplete' || type === 'response.failed' || type === 'response.cancelled';
 }

@@ -91,6 +91,36 @@ export class Sequencer {
   }
 
   /**
+   * The run starts before upstream says anything: a background run (created and queued, at once) or a stream
+   * whose upstream stayed silent past the first heartbeat (created and in_progress). Upstream's own
+   * `response.created` is then noise; the first output of a queued run is preceded by `response.in_progress`.
+   */
+  begin(status: 'queued' | 'in_progress'): ResponsesEvent[] {
+    if (this.started) return [];
+    this.started = true;
+    this.current = { ...this.current, status };
+    const out: ResponsesEvent[] = [];
+    this.emit(out, { type: 'response.created', response: this.snapshot(undefined) });
+    this.emit(out, { type: status === 'queued' ? 'response.queued' : 'response.in_progress', response: this.snapshot(undefined) });
+    return out;
+  }
+
+  /** The run was cancelled: what is open is closed `incomplete`, and `response.cancelled` ends it. */
+  cancel(): ResponsesEvent[] {
+    if (this.terminalType) return [];
+    const out: ResponsesEvent[] = [];
+    if (!this.started) this.begin('in_progress');
+    this.terminate('response.cancelled', undefined, out);
+    return out;
+  }
+
+  /** The response as it stands mid-run: its status and the output so far (open items folded as they are). */
+  peek(): ResponseObject {
+    if (this.terminalType) return this.current;
+    return { ...this.current, output: this.tracker.output('in_progress') };
+  }
+
+  /**
    * The terminal event emitted last was never sent (the gateway could not store the response, and a response is
    * acknowledged only once stored): a completed or incomplete end becomes `error` + `response.failed`, numbered
    * from the terminal event's number on. A failed end already says so and stands.
@@ -121,6 +151,7 @@ export class Sequencer {
   private reduce(event: ResponsesEvent, out: ResponsesEvent[]): void {
     const type = event.type;
     if (LIFECYCLE.has(type)) return this.onLifecycle(event, out);
+    if (this.current.status === 'queued') this.onLifecycle({ type: 'response.in_progress' }, out);
     if (isTerminalEventType(type)) return this.terminate(type, event.response as JsonObject | undefined, out);
     switch (type) {
       case 'response.output_item.added':
@@ -167,8 +198,12 @@ export class Sequencer {
     const upstream = event.response as JsonObject | undefined;
     if (typeof upstream?.id === 'string') this.upstreamId ??= upstream.id;
     if (event.type === 'response.created' && this.nextSequence > 0) return; // a second created is noise
+    // The gateway's own lifecycle (begin) already said this: a queued run is queued until it runs upstream.
+    if (event.type === 'response.queued' && this.nextSequence > 0) return;
+    if (event.type === 'response.in_progress' && this.current.status === 'in_progress' && this.nextSequence > 1) return;
     const snapshot = this.snapshot(upstream);
-    if (typeof upstream?.status === 'string') snapshot.status = upstream.status as ResponseObject['status'];
+    if (event.type === 'response.in_progress') snapshot.status = 'in_progress';
+    else if (typeof upstream?.status === 'string') snapshot.status = upstream.status as ResponseObject['status'];
     this.current = snapshot;
     event.response = snapshot;
     this.emit(out, event);

@@ -2,10 +2,11 @@
 import type { JsonObject, ResponseItem, ResponsesEvent, TerminalEventType } from './responses-types.js';
 
 /** The response status each terminal event sets. */
-export const STATUS_OF: Record<TerminalEventType, 'completed' | 'incomplete' | 'failed'> = {
+export const STATUS_OF: Record<TerminalEventType, 'completed' | 'incomplete' | 'failed' | 'cancelled'> = {
   'response.completed': 'completed',
   'response.incomplete': 'incomplete',
   'response.failed': 'failed',
+  'response.cancelled': 'cancelled',
 };
 
 export interface StreamFailure {
