@@ -28,18 +28,26 @@ async function main(args: string[]): Promise<void> {
   const gateway = await startGateway(config, logger);
   logger.info({ url: gateway.url, config: file, database: config.database.url }, `junction listening on ${gateway.url}`);
 
+  let stopping = false;
   const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down: finishing writes');
+    // `npm start` in a terminal passes Ctrl-C on while the terminal sends it too: a repeated signal must not
+    // cut the grace short (with `once`, the second one would kill the process).
+    if (stopping) return void logger.info({ signal }, 'already shutting down (SIGKILL stops at once)');
+    stopping = true;
+    logger.info({ signal, grace_s: config.server.shutdown_grace_s }, 'shutting down: no new requests; open streams get the grace period');
     gateway.close().then(
-      () => process.exit(0),
+      () => {
+        logger.info('shut down');
+        process.exit(0);
+      },
       (err) => {
         logger.error({ err }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
 /** `junction backup FILE`: the store named by the config, copied to FILE while the gateway may be serving. */

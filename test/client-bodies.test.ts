@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../transformers/responses-types.js';
 import { postResponses } from './support/gateway-client.js';
+import { openSse } from './support/sse-stream.js';
 import { fixtureReply } from './support/mock-upstream.js';
 import { clientsDir } from './support/fixture-dirs.js';
 import { streamViolations } from './support/stream-invariants.js';
-import { useGatewayWithMock } from './support/test-gateway.js';
+import { authHeaders, useGatewayWithMock } from './support/test-gateway.js';
 
 interface CapturedRequest {
   label: string;
@@ -32,10 +33,9 @@ type Expected = { status: 200 } | { status: 400 | 404; param: string; code?: str
 
 /**
  * What the gateway must answer: 200, or the documented 4xx naming the field whose state it does not have
- * (ids the capturing stub issued, a conversation, background mode), never a validation error about another field.
+ * (ids the capturing stub issued, a conversation), never a validation error about another field.
  */
 function expectedFor(body: JsonObject): Expected {
-  if (body.background === true) return { status: 400, param: 'background' };
   if (body.conversation) return { status: 400, param: 'conversation' };
   if (body.previous_response_id) return { status: 404, param: 'previous_response_id', code: 'previous_response_not_found' };
   const input = Array.isArray(body.input) ? (body.input as JsonObject[]) : [];
@@ -159,6 +159,11 @@ describe.each(CASES)('$file #$index: $label', ({ request }) => {
       expect(res.contentType).toMatch(/^text\/event-stream/);
       expect(streamViolations(res.events)).toEqual([]);
       expect(res.events.at(-1)!.type).toBe('response.completed');
+    } else if (body.background === true) {
+      // Answered queued at once; the run calls upstream on its own, and its stream shows the end.
+      expect(res.json).toMatchObject({ object: 'response', status: 'queued', background: true });
+      const run = await openSse(`${env.gateway.url}/v1/responses/${String(res.json!.id)}?stream=true`, { headers: authHeaders('sk-test-alice') });
+      expect((await run.rest()).at(-1)!.type).toBe('response.completed');
     } else {
       expect(res.json).toMatchObject({ object: 'response', status: 'completed' });
     }
@@ -167,8 +172,8 @@ describe.each(CASES)('$file #$index: $label', ({ request }) => {
     const sent = env.upstream.received.at(-1)!.json;
     expect(sent.model).toBe(env.gateway.config.models[String(body.model)]!.model);
     expect(sent.input).toEqual(forwardable(body.input));
-    // A streaming client is streamed from upstream; a non-streaming one gets upstream's one JSON body.
-    expect(sent.stream).toBe(body.stream === true);
+    // A streaming client (and a background run) is streamed from upstream; a non-streaming one gets upstream's one JSON body.
+    expect(sent.stream).toBe(body.stream === true || body.background === true);
     for (const [key, value] of Object.entries(body)) {
       if (!GATEWAY_OWNED.has(key)) expect({ [key]: sent[key] }).toEqual({ [key]: value });
     }

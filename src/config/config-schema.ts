@@ -52,9 +52,25 @@ export const configSchema = z
         allowed_hosts: z.array(z.string().min(1)).default([]),
         /** Web origins whose pages may call the gateway (CORS); a request from any other Origin is refused. */
         cors_origins: z.array(z.string().min(1)).default([]),
+        /**
+         * Seconds of silence after which a stream gets an SSE comment line (proxies cut idle connections), and
+         * after which a stream whose upstream has produced nothing starts anyway; 0 turns both off.
+         */
+        heartbeat_s: numberValue(z.number().min(0)).default(15),
+        /** On SIGTERM/SIGINT, how long open streams may go on before they are ended `failed`. */
+        shutdown_grace_s: numberValue(z.number().min(0)).default(10),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 4000, body_limit_mb: 64, allowed_hosts: [], cors_origins: [] }),
+      .default({ host: '127.0.0.1', port: 4000, body_limit_mb: 64, allowed_hosts: [], cors_origins: [], heartbeat_s: 15, shutdown_grace_s: 10 }),
+    background: z
+      .object({
+        /** Background runs that call upstream at once; more wait `queued`. */
+        max_concurrent: numberValue(z.number().int().positive()).default(32),
+        /** A background run's stored event log, in megabytes; past it, delta events are left out (the `.done` events carry the full text). */
+        max_event_log_mb: numberValue(z.number().positive()).default(32),
+      })
+      .strict()
+      .default({ max_concurrent: 32, max_event_log_mb: 32 }),
     database: z
       .object({
         url: z.string().default('sqlite:./data/junction.db'),

@@ -1,64 +1,109 @@
-// /v1/responses: create (JSON or SSE), retrieve, delete, list input items; each id scoped to the caller's key.
+// /v1/responses: create (JSON, SSE or background), retrieve (or stream again), cancel, delete, list input items; each id scoped to the caller's key.
 import { Hono } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { invalidRequest, notFound } from '../errors/gateway-error.js';
-import { completeResponse, executeResponse, planResponse, type PipelineDeps } from '../pipeline/run-response.js';
+import { completeResponse, planResponse, type PipelineDeps } from '../pipeline/run-response.js';
 import { UpstreamAbort } from '../providers/upstream-abort.js';
-import type { ResponsesEvent } from '../../transformers/responses-types.js';
+import type { RunRegistry } from '../runs/run-registry.js';
+import { subscribeSse, writeSseEvents } from '../runs/subscribe-run.js';
 import type { AuthVariables } from '../server/authenticate.js';
 import { readJsonBody } from '../server/read-json-body.js';
-import { SseWriter } from '../server/write-sse.js';
 import { listBody, parseListQuery, toListedItem } from './list-params.js';
 
 type Env = { Bindings: HttpBindings; Variables: AuthVariables };
 
 const responseNotFound = (id: string) => notFound(`No response found with id '${id}'.`, 'response_not_found', 'response_id');
+const JSON_HEADERS = { 'content-type': 'application/json' };
 
-export function responsesRoutes(deps: PipelineDeps): Hono<Env> {
+export function responsesRoutes(deps: PipelineDeps, runs: RunRegistry): Hono<Env> {
   const app = new Hono<Env>();
+  const heartbeatMs = deps.config.server.heartbeat_s * 1000;
 
   app.post('/', async (c) => {
     const body = await readJsonBody(c.env.incoming, deps.config.server.body_limit_mb);
     const plan = await planResponse(deps, c.get('owner'), body);
-    const abort = new UpstreamAbort();
     const outgoing = c.env.outgoing;
-    // A client that leaves before the end stops the upstream call; one that got its whole answer stops nothing.
-    outgoing.once('close', () => {
-      if (!outgoing.writableFinished) abort.abort();
-    });
-    // The response's JSON text as it was stored (see completeResponse); headers built per answer, as c.json does.
-    if (!plan.stream) return c.body(await completeResponse(deps, plan, abort), 200, { 'content-type': 'application/json' });
 
-    const run = executeResponse(deps, plan, abort);
-    // The first batch decides between an HTTP error (thrown here, before any byte) and a stream.
-    const first = await run.next();
-    void pump(new SseWriter(outgoing), first.done ? undefined : first.value, run);
+    if (plan.background) {
+      // Answered once its first state is stored; the run goes on whatever this client does.
+      const run = await runs.start(plan, 'background');
+      if (!plan.stream) return c.json(run.snapshot());
+      subscribeSse(run, outgoing, { heartbeatMs });
+      return RESPONSE_ALREADY_SENT;
+    }
+
+    const abort = new UpstreamAbort();
+    let opened;
+    if (!plan.stream && plan.provider.complete) {
+      const leave = () => !outgoing.writableFinished && abort.abort();
+      outgoing.once('close', leave);
+      // The response's JSON text as it was stored; headers built per answer, as c.json does.
+      const answer = await completeResponse(deps, plan, abort);
+      if (typeof answer === 'string') return c.body(answer, 200, JSON_HEADERS);
+      outgoing.off('close', leave);
+      opened = answer; // upstream streamed although asked for one body: folded like any stream
+    }
+    const run = await runs.start(plan, plan.stream ? 'stream' : 'json', { opened, abort });
+    // A client that leaves before the end stops the run; one that got its whole answer stops nothing.
+    outgoing.once('close', () => {
+      if (!outgoing.writableFinished) run.clientLeft();
+    });
+    if (!plan.stream) return c.body((await run.finished).json, 200, JSON_HEADERS);
+    subscribeSse(run, outgoing, { heartbeatMs });
+    // A failure before the first output is thrown here, as the HTTP error, before any byte of the stream.
+    await run.opened;
     return RESPONSE_ALREADY_SENT;
   });
 
   app.get('/:id', async (c) => {
     const id = c.req.param('id');
-    if (c.req.query('stream') === 'true') {
-      throw invalidRequest('stream', 'Replaying a stored response as a stream needs background mode, which this gateway does not support yet.', 'unsupported_parameter');
+    const owner = c.get('owner');
+    const live = runs.get(owner, id);
+    const running = live?.mode === 'background' ? live : undefined;
+    if (c.req.query('stream') !== 'true') {
+      if (running) return c.json(running.snapshot());
+      const response = await deps.store.getResponse(owner, id);
+      if (!response) throw responseNotFound(id);
+      return c.json(response);
     }
-    const response = await deps.store.getResponse(c.get('owner'), id);
+    const after = startingAfter(c.req.query('starting_after'));
+    if (running) {
+      subscribeSse(running, c.env.outgoing, { after, heartbeatMs });
+      return RESPONSE_ALREADY_SENT;
+    }
+    const response = await deps.store.getResponse(owner, id);
     if (!response) throw responseNotFound(id);
-    return c.json(response);
+    if (response.background !== true) {
+      throw invalidRequest('stream', 'Only responses created with `background: true` can be streamed again.', 'invalid_value');
+    }
+    await writeSseEvents(c.env.outgoing, (await deps.store.readEvents(owner, id, after)) ?? [], heartbeatMs);
+    return RESPONSE_ALREADY_SENT;
   });
 
   app.delete('/:id', async (c) => {
     const id = c.req.param('id');
+    const owner = c.get('owner');
+    // A run still going is cancelled first: nothing of it is written after the delete.
+    await runs.get(owner, id)?.cancel();
     // Another process's write lock (a backup's, an operator's sqlite3) is waited for inside the store, off the
     // event loop; past the wait it throws a 503 `store_busy` the client may retry.
-    if (!(await deps.store.deleteResponse(c.get('owner'), id))) throw responseNotFound(id);
+    if (!(await deps.store.deleteResponse(owner, id))) throw responseNotFound(id);
     return c.json({ id, object: 'response', deleted: true });
   });
 
   app.post('/:id/cancel', async (c) => {
     const id = c.req.param('id');
-    if (!(await deps.store.getResponse(c.get('owner'), id))) throw responseNotFound(id);
-    throw invalidRequest(null, 'Only responses created with the `background` parameter set to `true` can be cancelled.', 'not_cancellable');
+    const owner = c.get('owner');
+    const live = runs.get(owner, id);
+    if (live?.mode === 'background') return c.body((await live.cancel()).json, 200, JSON_HEADERS);
+    const response = await deps.store.getResponse(owner, id);
+    if (!response && !live) throw responseNotFound(id);
+    if (response?.background !== true) {
+      throw invalidRequest(null, 'Only responses created with the `background` parameter set to `true` can be cancelled.', 'not_cancellable');
+    }
+    // A run that has ended stays as it ended.
+    return c.json(response);
   });
 
   app.get('/:id/input_items', async (c) => {
@@ -71,25 +116,12 @@ export function responsesRoutes(deps: PipelineDeps): Hono<Env> {
   return app;
 }
 
-/** Streams the run's events to the client until the run ends or the client goes away. */
-async function pump(writer: SseWriter, first: ResponsesEvent[] | undefined, run: AsyncGenerator<ResponsesEvent[]>) {
-  try {
-    let batch = first;
-    while (batch !== undefined && !writer.closed) {
-      // A full socket is waited for before the next event: a burst of large events is not all held at once.
-      for (const event of batch) {
-        const ready = writer.push(event);
-        if (ready !== true && !(await ready)) return;
-      }
-      const step = await run.next();
-      batch = step.done ? undefined : step.value;
-    }
-    writer.end();
-  } catch (err) {
-    // Failures after the first byte, a store failure included, are already events in the stream (error +
-    // response.failed); what lands here is a broken socket, and the client can only be cut off.
-    writer.destroy(err as Error);
-  } finally {
-    await run.return(undefined as never).catch(() => undefined);
+/** `starting_after`: the sequence number after which a stream resumes; absent: from the first event. */
+function startingAfter(value: string | undefined): number {
+  if (value === undefined) return -1;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) {
+    throw invalidRequest('starting_after', `Invalid 'starting_after': expected a non-negative integer, got '${value}'.`, 'invalid_value');
   }
+  return n;
 }

@@ -6,17 +6,18 @@ import { maskFor } from '../errors/mask-secrets.js';
 import type { PipelineDeps } from '../pipeline/run-response.js';
 import { modelsRoutes } from '../routes/models-routes.js';
 import { responsesRoutes } from '../routes/responses-routes.js';
+import type { RunRegistry } from '../runs/run-registry.js';
 import { authenticate, type AuthVariables } from './authenticate.js';
 import { guardBrowserRequests } from './guard-browser-requests.js';
 
-export function createApp(deps: PipelineDeps): Hono<{ Bindings: HttpBindings; Variables: AuthVariables }> {
+export function createApp(deps: PipelineDeps, runs: RunRegistry): Hono<{ Bindings: HttpBindings; Variables: AuthVariables }> {
   const app = new Hono<{ Bindings: HttpBindings; Variables: AuthVariables }>();
 
   const { server } = deps.config;
   // Before authentication, and with keys too: a page in the operator's browser must not reach the gateway.
   app.use(guardBrowserRequests({ listenHost: server.host, allowedHosts: server.allowed_hosts, corsOrigins: server.cors_origins }));
   app.use('/v1/*', authenticate(deps.config.keys));
-  app.route('/v1/responses', responsesRoutes(deps));
+  app.route('/v1/responses', responsesRoutes(deps, runs));
   app.route('/v1/models', modelsRoutes(deps.config));
 
   app.notFound((c) => c.json(new GatewayError(404, `Unknown endpoint: ${c.req.method} ${c.req.path}`, 'invalid_request_error', 'unknown_url').toBody(), 404));

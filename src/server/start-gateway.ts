@@ -1,9 +1,12 @@
 // Starts a gateway: opens (and migrates) the store, builds providers and the app, listens. Used by main and by tests.
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
 import { createProviders } from '../providers/create-providers.js';
+import { recoverRuns } from '../runs/recover-runs.js';
+import { RunRegistry } from '../runs/run-registry.js';
 import { openStore } from '../store/open-store.js';
 import { createApp } from './create-app.js';
 import { createLogger } from './create-logger.js';
@@ -29,7 +32,16 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     (message) => logger.warn(message),
   );
   const providers = createProviders(config);
-  const app = createApp({ config, store, providers, logger });
+  const deps = { config, store, providers, logger };
+  const runs = new RunRegistry(deps, {
+    maxConcurrent: config.background.max_concurrent,
+    holdMs: config.server.heartbeat_s * 1000,
+    maxLogChars: config.background.max_event_log_mb * 1024 * 1024,
+  });
+  const app = createApp(deps, runs);
+  // Before listening: no client sees a run the previous process left in progress.
+  const recovered = await recoverRuns(deps, runs);
+  if (recovered.rerun + recovered.failed > 0) logger.warn(recovered, 'restart recovery: background runs left unfinished were run again (no output yet) or ended failed');
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.server.host, port: config.server.port }, () => resolve(s));
@@ -51,7 +63,18 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     url: `http://${host}:${port}`,
     port,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // No new connections; open streams get the grace, then end `failed`; background runs are left to restart recovery.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      runs.refuseNew();
+      const drained = await runs.drain(config.server.shutdown_grace_s * 1000);
+      if (drained.ended + drained.cut + drained.abandoned > 0) {
+        logger.info(
+          { ended: drained.ended, cut: drained.cut, left_for_recovery: drained.abandoned },
+          'runs at shutdown: foreground ones that ended in the grace period, those cut (error + response.failed), background ones left for restart recovery',
+        );
+      }
+      (server as Server).closeAllConnections();
+      await closed;
       await Promise.all([...providers.values()].map((p) => p.close()));
       // Flushes the store's writes first.
       await store.close();

@@ -17,6 +17,8 @@ export class SseWriter {
   private pending = '';
   private scheduled = false;
   private drained: Promise<boolean> | undefined;
+  private lastWrite = Date.now();
+  private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(private readonly res: ServerResponse) {
     res.writeHead(200, {
@@ -26,6 +28,32 @@ export class SseWriter {
       'x-accel-buffering': 'no',
     });
     res.flushHeaders();
+  }
+
+  /**
+   * Sends an SSE comment line whenever `ms` pass without a write (a run thinking upstream), so that proxies
+   * and clients do not take the silence for a dead connection.
+   */
+  keepAlive(ms: number): void {
+    if (ms <= 0) return;
+    const beat = () => {
+      if (this.closed) return;
+      const quiet = Date.now() - this.lastWrite;
+      if (quiet >= ms) {
+        this.res.write(': keep-alive\n\n');
+        this.lastWrite = Date.now();
+      }
+      this.heartbeat = setTimeout(beat, quiet >= ms ? ms : ms - quiet);
+      this.heartbeat.unref();
+    };
+    this.heartbeat = setTimeout(beat, ms);
+    this.heartbeat.unref();
+    this.res.once('close', () => clearTimeout(this.heartbeat));
+  }
+
+  /** Characters queued but not taken by the socket yet (this writer's and the socket's own buffer). */
+  get buffered(): number {
+    return this.pending.length + this.res.writableLength;
   }
 
   /** Queues one event. Returns true to go on, or a promise to await (the socket is full) that says whether the client is still there. */
@@ -50,6 +78,7 @@ export class SseWriter {
   }
 
   end(): void {
+    clearTimeout(this.heartbeat);
     this.flush();
     if (!this.closed) this.res.end();
   }
@@ -59,6 +88,7 @@ export class SseWriter {
     if (this.pending === '' || this.closed) return;
     const chunk = this.pending;
     this.pending = '';
+    this.lastWrite = Date.now();
     if (this.res.write(chunk) || this.drained) return;
     this.drained = new Promise<boolean>((resolve) => {
       const done = (ok: boolean) => {

@@ -54,6 +54,8 @@ export interface NewRun {
 export interface UnfinishedRun {
   id: string;
   owner: string;
+  /** The configured provider it was routed to. */
+  provider: string;
   request: JsonObject;
   /** The response as last stored (its status is `queued` or `in_progress`). */
   response: ResponseObject;

@@ -1,6 +1,6 @@
 // A mock upstream at the network edge: replays recorded fixture bytes over real HTTP and records what it received.
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fixturesDir } from './fixture-dirs.js';
@@ -25,6 +25,11 @@ export interface Reply {
    * (`hang`; with `chunkSize`, after the last piece).
    */
   end?: 'reset' | 'hang';
+  /**
+   * Instead of `body`: pieces written in order, waiting for each promise on the way (a test's gate: the
+   * upstream says nothing, even its status line, until the test lets it go on). Then `end` applies.
+   */
+  script?: (string | Promise<unknown>)[];
 }
 
 export interface ReceivedRequest {
@@ -67,6 +72,28 @@ export function fixtureReply(relative: string, options: { status?: number; chunk
   return reply;
 }
 
+/** Plays a scripted reply: the head goes out with the first piece of text. */
+async function playScript(res: ServerResponse, reply: Reply): Promise<void> {
+  for (const piece of reply.script!) {
+    if (typeof piece !== 'string') {
+      await piece;
+      continue;
+    }
+    if (res.destroyed) return;
+    if (!res.headersSent) res.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'text/event-stream', ...reply.headers });
+    res.write(piece);
+  }
+  if (reply.end === 'reset') res.socket?.destroy();
+  else if (reply.end !== 'hang' && !res.destroyed) res.end();
+}
+
+/** A promise a test resolves when it wants a scripted upstream to go on. */
+export function gate(): { promise: Promise<void>; open(): void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
 export async function startMockUpstream(): Promise<MockUpstream> {
   const queues = new Map<string, Reply[]>();
   const received: ReceivedRequest[] = [];
@@ -102,6 +129,7 @@ export async function startMockUpstream(): Promise<MockUpstream> {
         res.end(JSON.stringify({ error: { message: `mock upstream: no reply queued for ${path}`, type: 'server_error' } }));
         return;
       }
+      if (reply.script) return void playScript(res, reply);
       const bytes = Buffer.isBuffer(reply.body) ? reply.body : Buffer.from(reply.body);
       if (reply.end && !(reply.end === 'hang' && reply.chunkSize)) {
         // An empty body cuts or stalls before the status line; otherwise after the body.

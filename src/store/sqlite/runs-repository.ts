@@ -32,6 +32,7 @@ export async function unfinishedRuns(db: Kysely<Database>): Promise<UnfinishedRu
     .select((eb) => [
       'runs.response_id as id',
       'runs.owner as owner',
+      'responses.provider as provider',
       'runs.request_json as request_json',
       'responses.response_json as response_json',
       eb
@@ -56,6 +57,7 @@ export async function unfinishedRuns(db: Kysely<Database>): Promise<UnfinishedRu
   return rows.map((row) => ({
     id: row.id,
     owner: row.owner,
+    provider: row.provider,
     request: JSON.parse(row.request_json) as JsonObject,
     response: { ...(JSON.parse(row.response_json) as ResponseObject), output: [] },
     producedOutput: Boolean(row.produced_output),

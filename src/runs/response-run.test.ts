@@ -1,4 +1,4 @@
-// executeResponse with the real provider, store and mock upstream: how a stream's batches are cut.
+// A run with the real provider, store and mock upstream: how a stream's batches are cut.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,10 +8,10 @@ import { fixtureReply, startMockUpstream, type MockUpstream } from '../../test/s
 import { testConfig } from '../../test/support/test-gateway.js';
 import { readSseFixture } from '../../test/support/read-sse-fixture.js';
 import { createProviders } from '../providers/create-providers.js';
-import { UpstreamAbort } from '../providers/upstream-abort.js';
 import { openStore } from '../store/open-store.js';
 import type { ResponseStore } from '../store/response-store.js';
-import { executeResponse, planResponse, type PipelineDeps } from './run-response.js';
+import { planResponse, type PipelineDeps } from '../pipeline/run-response.js';
+import { RunRegistry } from './run-registry.js';
 
 let upstream: MockUpstream;
 let store: ResponseStore;
@@ -33,15 +33,16 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('executeResponse', () => {
+describe('ResponseRun', () => {
   it('emits the first output at once and the rest of its upstream chunk in a later batch', async () => {
     // The whole recording arrives as one chunk: one upstream batch.
     const fixture = 'openai/text-with-conversation.sse';
     upstream.reply('/v1/responses', fixtureReply(fixture));
     const plan = await planResponse(deps, 'alice', { model: 'gpt-4o', input: 'hi', stream: true });
     const batches: string[][] = [];
-    const run = executeResponse(deps, plan, new UpstreamAbort());
-    for (let step = await run.next(); !step.done; step = await run.next()) batches.push(step.value.map((e) => e.type));
+    const run = await new RunRegistry(deps, { maxConcurrent: 1, holdMs: 0, maxLogChars: Infinity }).start(plan, 'stream');
+    run.subscribe({ push: (events) => (batches.push(events.map((e) => e.type)), true), abandon: () => undefined });
+    await run.ended;
 
     const recorded = readSseFixture(fixture).map((e) => (JSON.parse(e.data) as { type: string }).type);
     const firstOutput = recorded.findIndex((type) => !['response.created', 'response.in_progress'].includes(type));

@@ -1,0 +1,56 @@
+// Restart recovery: runs a stopped process left queued or in progress are run again (no output yet) or ended failed (output lost); none stays in progress.
+import { settleResponse } from '../../transformers/response-snapshot.js';
+import type { ResponsesEvent } from '../../transformers/responses-types.js';
+import { errorEvent } from '../../transformers/stream-event-shapes.js';
+import { planResponse, type PipelineDeps } from '../pipeline/run-response.js';
+import type { UnfinishedRun } from '../store/response-store.js';
+import type { RunRegistry } from './run-registry.js';
+
+export interface Recovered {
+  rerun: number;
+  failed: number;
+}
+
+/**
+ * Called at start, before the gateway listens. A run that had produced no output is planned again from its
+ * stored request and runs from the start under the same id (its clients saw only its lifecycle events). A run
+ * that had produced output cannot be resumed upstream: it ends `failed`, with `error` + `response.failed`
+ * appended to its log, so a client that resumes its stream gets the terminal event.
+ */
+export async function recoverRuns(deps: PipelineDeps, runs: RunRegistry): Promise<Recovered> {
+  const recovered = { rerun: 0, failed: 0 };
+  for (const left of await deps.store.unfinishedRuns()) {
+    if (!left.producedOutput) {
+      try {
+        const plan = await planResponse(deps, left.owner, left.request, left.id);
+        await deps.store.restartRun(left.id);
+        await runs.start(plan, 'background', { rerun: true });
+        recovered.rerun++;
+        continue;
+      } catch (err) {
+        // The request no longer plans (its model left the config, its previous response was deleted): it fails.
+        deps.logger.warn({ err, response_id: left.id }, 'a run left queued could not be planned again; it is ended failed');
+      }
+    }
+    await failLeftRun(deps, left);
+    recovered.failed++;
+  }
+  return recovered;
+}
+
+const unixNow = () => Math.floor(Date.now() / 1000);
+const RESTARTED = { code: 'server_error', message: 'The gateway restarted while this response was running, and its run could not be resumed.' };
+
+async function failLeftRun(deps: PipelineDeps, left: UnfinishedRun): Promise<void> {
+  const response = settleResponse({ ...left.response, output: [], error: null }, 'failed', unixNow(), RESTARTED);
+  const next = left.lastSequence + 1;
+  const events: ResponsesEvent[] = [
+    { ...errorEvent(RESTARTED), sequence_number: next },
+    { type: 'response.failed', sequence_number: next + 1, response },
+  ];
+  await deps.store.finishRun(
+    { owner: left.owner, provider: left.provider, upstreamId: null, previousResponseId: left.response.previous_response_id as string | null, response, input: [] },
+    events,
+  );
+  deps.logger.warn({ response_id: left.id }, 'a run the previous process left in progress is ended failed (the gateway restarted)');
+}

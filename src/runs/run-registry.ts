@@ -1,0 +1,117 @@
+// The live runs of this process, by owner and id: start, find, cancel; slots for background runs; draining on shutdown.
+import { GatewayError } from '../errors/gateway-error.js';
+import type { UpstreamRun } from '../providers/provider.js';
+import type { UpstreamAbort } from '../providers/upstream-abort.js';
+import type { PipelineDeps, ResponsePlan } from '../pipeline/run-response.js';
+import { ResponseRun, type RunMode } from './response-run.js';
+
+export interface RegistryLimits {
+  /** Background runs that call upstream at once; more wait `queued`. */
+  maxConcurrent: number;
+  /** A stream's hold before it starts without output (the heartbeat interval), ms; 0: no limit. */
+  holdMs: number;
+  /** A background run's largest event log, in characters. */
+  maxLogChars: number;
+}
+
+export class RunRegistry {
+  private readonly runs = new Map<string, ResponseRun>();
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  private refusing = false;
+
+  constructor(
+    private readonly deps: PipelineDeps,
+    private readonly limits: RegistryLimits,
+  ) {}
+
+  /**
+   * Starts a run. Resolves once it is under way: for a background run, once its first state is stored (the
+   * client may then be told its id). `opened`: upstream already answered with a stream; `rerun`: restart recovery.
+   */
+  async start(plan: ResponsePlan, mode: RunMode, extra: { opened?: UpstreamRun; abort?: UpstreamAbort; rerun?: boolean } = {}): Promise<ResponseRun> {
+    if (this.refusing) throw new GatewayError(503, 'The gateway is shutting down; send the request again.', 'server_error', 'server_shutting_down');
+    const run = new ResponseRun(this.deps, plan, {
+      mode,
+      holdMs: this.limits.holdMs,
+      maxLogChars: this.limits.maxLogChars,
+      takeSlot: mode === 'background' ? (stopped) => this.takeSlot(stopped) : undefined,
+      ...extra,
+    });
+    this.runs.set(run.id, run);
+    void run.ended.then(() => {
+      if (this.runs.get(run.id) === run) this.runs.delete(run.id);
+    });
+    try {
+      await run.start();
+    } catch (err) {
+      this.runs.delete(run.id);
+      throw err;
+    }
+    return run;
+  }
+
+  /** The caller's live run with this id, if one runs in this process. */
+  get(owner: string, id: string): ResponseRun | undefined {
+    const run = this.runs.get(id);
+    return run?.owner === owner ? run : undefined;
+  }
+
+  get size(): number {
+    return this.runs.size;
+  }
+
+  /** Shutdown begins: new runs are refused (a request on a connection still open gets a 503). */
+  refuseNew(): void {
+    this.refusing = true;
+  }
+
+  /**
+   * Shutdown: waits up to `graceMs` for foreground runs to end on their own, then ends the rest (a foreground
+   * run `failed`, to its client; a background run abandoned as it stands, for restart recovery) and waits for them to stop.
+   */
+  async drain(graceMs: number): Promise<{ ended: number; cut: number; abandoned: number }> {
+    const foreground = () => [...this.runs.values()].filter((run) => run.mode !== 'background');
+    const open = foreground().length;
+    if (open > 0 && graceMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+      await Promise.race([Promise.all(foreground().map((run) => run.ended)), grace]);
+      clearTimeout(timer);
+    }
+    const left = [...this.runs.values()];
+    for (const run of left) run.shutDown();
+    await Promise.all(left.map((run) => run.ended));
+    const abandoned = left.filter((run) => run.mode === 'background').length;
+    return { ended: open - (left.length - abandoned), cut: left.length - abandoned, abandoned };
+  }
+
+  /** A slot to run a background run upstream; waits (queued) while `maxConcurrent` run. */
+  private takeSlot(stopped: UpstreamAbort): Promise<() => void> {
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.running--;
+      this.waiting.shift()?.();
+    };
+    if (this.running < this.limits.maxConcurrent) {
+      this.running++;
+      return Promise.resolve(release);
+    }
+    return new Promise((resolve) => {
+      const take = () => {
+        stopped.off('abort', giveUp);
+        this.running++;
+        resolve(release);
+      };
+      const giveUp = () => {
+        const at = this.waiting.indexOf(take);
+        if (at >= 0) this.waiting.splice(at, 1);
+        resolve(() => undefined);
+      };
+      this.waiting.push(take);
+      stopped.once('abort', giveUp);
+    });
+  }
+}
