@@ -15,6 +15,30 @@ const fromText = (value: unknown) => {
 const numberValue = <T extends z.ZodNumber>(schema: T) => z.preprocess(fromText, schema);
 const booleanValue = () => z.preprocess(fromText, z.boolean());
 
+const milliseconds = () => numberValue(z.number().int().positive());
+
+/**
+ * How long an upstream call may take, step by step. Reasoning models think for minutes before their first
+ * byte (and a non-streaming call to a Responses provider gets its headers only with the whole answer), so
+ * first_byte_ms is long; a stream that has started sends an event at least every few seconds, so idle_ms
+ * is shorter; total_ms bounds a call that keeps sending forever.
+ */
+export const TIMEOUT_DEFAULTS = { connect_ms: 10_000, first_byte_ms: 600_000, idle_ms: 300_000, total_ms: 3_600_000 };
+
+const timeoutsSchema = z
+  .object({
+    /** TCP (and TLS) connection to the provider. */
+    connect_ms: milliseconds().optional(),
+    /** From the request sent to upstream's response headers. */
+    first_byte_ms: milliseconds().optional(),
+    /** The longest gap between two upstream events (whole SSE events, not bytes), from the headers on. */
+    idle_ms: milliseconds().optional(),
+    /** The whole call, from the request to the body's end. */
+    total_ms: milliseconds().optional(),
+  })
+  .strict()
+  .default({});
+
 const providerSchema = z
   .object({
     type: z.enum(['openai-responses', 'chat-completions']),
@@ -26,10 +50,20 @@ const providerSchema = z
     headers: z.record(z.string(), z.string()).default({}),
     /** Upper bound on open sockets to this provider. */
     max_connections: numberValue(z.number().int().positive()).default(256),
-    /** How long to wait for the upstream's response headers, and between body chunks. */
-    timeout_ms: numberValue(z.number().int().positive()).default(600_000),
+    timeouts: timeoutsSchema,
+    /** Deprecated: the shorthand for `timeouts.first_byte_ms` and `timeouts.idle_ms` (where those are not set). */
+    timeout_ms: milliseconds().optional(),
   })
-  .strict();
+  .strict()
+  .transform(({ timeouts, ...provider }) => ({
+    ...provider,
+    timeouts: {
+      connect_ms: timeouts.connect_ms ?? TIMEOUT_DEFAULTS.connect_ms,
+      first_byte_ms: timeouts.first_byte_ms ?? provider.timeout_ms ?? TIMEOUT_DEFAULTS.first_byte_ms,
+      idle_ms: timeouts.idle_ms ?? provider.timeout_ms ?? TIMEOUT_DEFAULTS.idle_ms,
+      total_ms: timeouts.total_ms ?? TIMEOUT_DEFAULTS.total_ms,
+    },
+  }));
 
 const modelSchema = z
   .object({
@@ -131,5 +165,6 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
+export type UpstreamTimeouts = ProviderConfig['timeouts'];
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type LimitsConfig = Config['limits'];

@@ -6,6 +6,7 @@ import { type ConversionWarning, type ResponseItem, type ResponseObject, type Re
 import type { StreamFailure } from '../../transformers/sequencer.js';
 import type { Config } from '../config/config-schema.js';
 import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
+import { statusForUpstreamCode } from '../errors/status-for-upstream-code.js';
 import type { Provider, UpstreamCall, UpstreamRun } from '../providers/provider.js';
 import type { UpstreamAbort } from '../providers/upstream-abort.js';
 import type { ResponseRecord, ResponseStore } from '../store/response-store.js';
@@ -57,7 +58,7 @@ export async function planResponse(
   }
   const route = resolveModel(body.model, deps.config);
   const provider = deps.providers.get(route.provider);
-  if (!provider) throw new GatewayError(500, `Provider "${route.provider}" is not configured.`, 'server_error');
+  if (!provider) throw new GatewayError({ status: 500, message: `Provider "${route.provider}" is not configured.`, type: 'server_error' });
   const store = body.store !== false;
   const input = await resolveInput(deps.store, owner, provider, {
     input: body.input as string | ResponseItem[] | undefined,
@@ -149,7 +150,7 @@ export async function persist(deps: PipelineDeps, plan: ResponsePlan, outcome: O
     return await deps.store.saveResponse(record);
   } catch (err) {
     deps.logger.error({ err, response_id: plan.id }, 'storing the response failed; the client is told it failed');
-    throw new GatewayError(500, 'The gateway could not store the response.', 'server_error', 'server_error');
+    throw new GatewayError({ status: 500, message: 'The gateway could not store the response.', type: 'server_error', code: 'server_error', cause: err });
   }
 }
 
@@ -173,15 +174,9 @@ export function logStreamFailure(deps: PipelineDeps, plan: ResponsePlan, error: 
 export function preOutputError(failure: { code: string; message: string } | null): GatewayError {
   const code = failure?.code ?? 'server_error';
   const message = failure?.message ?? 'The response failed.';
-  // OpenRouter's codes are HTTP statuses; OpenAI's are words.
-  const status = /^[45]\d\d$/.test(code)
-    ? Number(code)
-    : /quota|rate_limit/.test(code)
-      ? 429
-      : /^invalid|image|context_length|unsupported/.test(code)
-        ? 400
-        : 500;
-  return new GatewayError(status, message, status === 429 ? code : status < 500 ? 'invalid_request_error' : 'server_error', code).withDetail(
+  const status = statusForUpstreamCode(code);
+  const type = status === 429 ? code : status < 500 ? 'invalid_request_error' : 'server_error';
+  return new GatewayError({ status, message, type, code }).withDetail(
     'the upstream run failed before its first output',
   );
 }

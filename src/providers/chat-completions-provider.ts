@@ -119,6 +119,6 @@ function parseJson(name: string, text: string, mask: (text: string) => string): 
     const chunk: unknown = JSON.parse(text);
     return typeof chunk === 'object' && chunk !== null && 'error' in chunk ? JSON.parse(mask(text)) : chunk;
   } catch {
-    throw new GatewayError(502, `Provider "${name}" sent a chunk that is not JSON: ${text.slice(0, 200)}`, 'upstream_error', 'invalid_upstream_event');
+    throw new GatewayError({ status: 502, message: `Provider "${name}" sent a chunk that is not JSON: ${text.slice(0, 200)}`, type: 'upstream_error', code: 'invalid_upstream_event' });
   }
 }

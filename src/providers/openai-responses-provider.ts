@@ -51,7 +51,12 @@ export function createOpenAIResponsesProvider(name: string, config: ProviderConf
         response = undefined;
       }
       if (typeof response !== 'object' || response === null || Array.isArray(response) || !Array.isArray((response as JsonObject).output)) {
-        throw new GatewayError(502, `Provider "${name}" answered with something that is not a Response object: ${text.slice(0, 200)}`, 'upstream_error', 'invalid_upstream_response');
+        throw new GatewayError({
+          status: 502,
+          message: `Provider "${name}" answered with something that is not a Response object: ${text.slice(0, 200)}`,
+          type: 'upstream_error',
+          code: 'invalid_upstream_response',
+        });
       }
       return { response: response as JsonObject, warnings, exchange };
     },
@@ -73,7 +78,7 @@ async function* parseEvents(name: string, body: AsyncIterable<Uint8Array>, readi
       } catch {
         // What came before the broken event is still upstream's answer.
         if (events.length > 0) yield events;
-        throw new GatewayError(502, `Provider "${name}" sent an event that is not JSON: ${message.data.slice(0, 200)}`, 'upstream_error', 'invalid_upstream_event');
+        throw new GatewayError({ status: 502, message: `Provider "${name}" sent an event that is not JSON: ${message.data.slice(0, 200)}`, type: 'upstream_error', code: 'invalid_upstream_event' });
       }
       if (typeof event !== 'object' || event === null || Array.isArray(event)) continue;
       let typed = event as ResponsesEvent;

@@ -1,7 +1,7 @@
 // Reads an upstream SSE body through eventsource-parser and yields the events of each chunk together, within the configured limits, keeping the raw bytes if asked.
 import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { captureChunk, eventTooLarge, responseTooLarge, upstreamFailure, type UpstreamReading } from './read-upstream-body.js';
+import { captureChunk, eventTooLarge, responseTooLarge, type UpstreamReading } from './read-upstream-body.js';
 
 export type { SseCapture } from './read-upstream-body.js';
 
@@ -30,6 +30,8 @@ export async function* readSse(body: AsyncIterable<Uint8Array>, reading: Upstrea
       if (capture) captureChunk(capture, chunk);
       parser.feed(decoder.write(chunk as Buffer));
       if (pending.length > 0) {
+        // Progress is a whole event: bytes that complete none (a dribble) do not hold off idle_ms.
+        reading.deadline.progressed();
         open = 0;
         const batch = pending;
         pending = [];
@@ -37,7 +39,9 @@ export async function* readSse(body: AsyncIterable<Uint8Array>, reading: Upstrea
       } else if (open > reading.maxEventBytes) throw eventTooLarge(reading);
     }
   } catch (err) {
-    throw upstreamFailure(reading.provider, err);
+    throw reading.deadline.failure(err);
+  } finally {
+    reading.deadline.finish();
   }
   const tail = decoder.end();
   if (tail) parser.feed(tail);

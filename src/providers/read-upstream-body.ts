@@ -1,6 +1,7 @@
-// Reading an upstream's body within the configured limits, and turning a broken or silent connection into the gateway's 502/504.
+// Reading an upstream's body within the configured limits and timeouts (a broken or silent connection becomes the gateway's 502/504, see upstream-deadline.ts).
 import type { LimitsConfig } from '../config/config-schema.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import type { UpstreamDeadline } from './upstream-deadline.js';
 
 /** Upstream's body as it arrived, for the stored upstream exchange: its first EXCHANGE_BODY_BYTES (see captureChunk). */
 export interface SseCapture {
@@ -19,6 +20,8 @@ export interface UpstreamReading {
   capture: SseCapture | undefined;
   maxEventBytes: number;
   maxResponseBytes: number;
+  /** The call's timeouts: told of every step of progress, and asked what a failed read means. */
+  deadline: UpstreamDeadline;
 }
 
 const MB = 1024 * 1024;
@@ -56,37 +59,24 @@ export const readingLimits = (limits: LimitsConfig) => ({
 });
 
 export function responseTooLarge(reading: UpstreamReading): GatewayError {
-  return new GatewayError(
-    502,
-    `Provider "${reading.provider}" sent more than ${reading.maxResponseBytes / MB} MB (limits.max_response_mb); the gateway stopped reading it.`,
-    'upstream_error',
-    'upstream_response_too_large',
-  );
+  return new GatewayError({
+    status: 502,
+    message: `Provider "${reading.provider}" sent more than ${reading.maxResponseBytes / MB} MB (limits.max_response_mb); the gateway stopped reading it.`,
+    type: 'upstream_error',
+    code: 'upstream_response_too_large',
+    // The same request would bring the same answer.
+    retryable: false,
+  });
 }
 
 export function eventTooLarge(reading: UpstreamReading): GatewayError {
-  return new GatewayError(
-    502,
-    `Provider "${reading.provider}" sent one event larger than ${reading.maxEventBytes / MB} MB (limits.max_upstream_event_mb); the gateway stopped reading it.`,
-    'upstream_error',
-    'upstream_event_too_large',
-  );
-}
-
-/**
- * What a failed read of the upstream means for the client: a timeout is 504 `upstream_timeout`, anything
- * else (refused, reset, closed early) 502 `upstream_unreachable`. The client sees the provider's name; the
- * cause (which may hold the internal URL) goes to the log only. An abort and the gateway's own errors pass.
- */
-export function upstreamFailure(provider: string, err: unknown): unknown {
-  if (err instanceof GatewayError || !(err instanceof Error)) return err;
-  const code = (err as { code?: unknown }).code;
-  if (code === 'UND_ERR_ABORTED' || err.name === 'AbortError') return err;
-  const timedOut = typeof code === 'string' && code.includes('TIMEOUT');
-  const failure = timedOut
-    ? new GatewayError(504, `Provider "${provider}" did not answer in time.`, 'upstream_error', 'upstream_timeout')
-    : new GatewayError(502, `Could not reach provider "${provider}": the connection failed or broke.`, 'upstream_error', 'upstream_unreachable');
-  return failure.withDetail(`${String(code ?? err.name)}: ${err.message}`);
+  return new GatewayError({
+    status: 502,
+    message: `Provider "${reading.provider}" sent one event larger than ${reading.maxEventBytes / MB} MB (limits.max_upstream_event_mb); the gateway stopped reading it.`,
+    type: 'upstream_error',
+    code: 'upstream_event_too_large',
+    retryable: false,
+  });
 }
 
 /** A whole body (a JSON answer), within limits.max_response_mb, kept for the exchange when asked. */
@@ -99,9 +89,12 @@ export async function readUpstreamBody(body: AsyncIterable<Uint8Array>, reading:
       if (size > reading.maxResponseBytes) throw responseTooLarge(reading);
       chunks.push(chunk);
       if (reading.capture) captureChunk(reading.capture, chunk);
+      reading.deadline.progressed();
     }
   } catch (err) {
-    throw upstreamFailure(reading.provider, err);
+    throw reading.deadline.failure(err);
+  } finally {
+    reading.deadline.finish();
   }
   return Buffer.concat(chunks, size);
 }

@@ -1,13 +1,15 @@
 // One keep-alive undici pool per provider origin, and the POST that every provider adapter sends through it.
 import { Pool, type Dispatcher } from 'undici';
 import { GatewayError } from '../errors/gateway-error.js';
-import type { LimitsConfig, ProviderConfig } from '../config/config-schema.js';
+import { statusForUpstreamStatus } from '../errors/status-for-upstream-code.js';
+import type { LimitsConfig, ProviderConfig, UpstreamTimeouts } from '../config/config-schema.js';
 import { unresolvedVariables } from '../config/expand-env.js';
 import { createSecretMask, providerSecrets, type SecretMask } from '../errors/mask-secrets.js';
 import type { UpstreamRun } from './provider.js';
-import { capturedBody, newCapture, readingLimits, upstreamFailure, type UpstreamReading } from './read-upstream-body.js';
+import { capturedBody, newCapture, readingLimits, type UpstreamReading } from './read-upstream-body.js';
 import { serializeUpstreamBody } from './serialize-upstream-body.js';
 import type { UpstreamAbort } from './upstream-abort.js';
+import { UpstreamDeadline } from './upstream-deadline.js';
 
 export interface UpstreamTarget {
   /** The provider's name: what clients are told, never its URL. */
@@ -20,6 +22,7 @@ export interface UpstreamTarget {
   /** Hides this provider's secrets in what its upstream says. */
   mask: SecretMask;
   limits: Pick<UpstreamReading, 'maxEventBytes' | 'maxResponseBytes'>;
+  timeouts: UpstreamTimeouts;
   /** The provider's headers and its Authorization, built once; throws a clear error while the API key waits for a variable. */
   headers: () => Record<string, string>;
 }
@@ -31,8 +34,10 @@ export function createUpstreamTarget(providerName: string, config: ProviderConfi
   const pool = new Pool(base.origin, {
     connections: config.max_connections,
     keepAliveTimeout: 30_000,
-    headersTimeout: config.timeout_ms,
-    bodyTimeout: config.timeout_ms,
+    connect: { timeout: config.timeouts.connect_ms },
+    headersTimeout: config.timeouts.first_byte_ms,
+    // Per chunk: a backstop for a JSON body; a stream's idle_ms is measured between events (upstream-deadline.ts).
+    bodyTimeout: config.timeouts.idle_ms,
   });
   const missing = unresolvedVariables(config.api_key);
   const headers = { ...config.headers, ...(config.api_key === '' ? {} : { authorization: `Bearer ${config.api_key}` }) };
@@ -43,18 +48,19 @@ export function createUpstreamTarget(providerName: string, config: ProviderConfi
     url: base.href.replace(/\/$/, ''),
     mask: createSecretMask(providerSecrets(config)),
     limits: readingLimits(limits),
+    timeouts: config.timeouts,
     headers:
       missing.length === 0
         ? () => headers
         : () => {
-            throw new GatewayError(
-              500,
-              `Provider "${providerName}" has no API key: set the environment variable ${missing.join(', ')} and restart the gateway.`,
-              'server_error',
-              'provider_not_configured',
-              null,
-              { 'x-should-retry': 'false' },
-            );
+            throw new GatewayError({
+              status: 500,
+              message: `Provider "${providerName}" has no API key: set the environment variable ${missing.join(', ')} and restart the gateway.`,
+              type: 'server_error',
+              code: 'provider_not_configured',
+              headers: { 'x-should-retry': 'false' },
+              retryable: false,
+            });
           },
   };
 }
@@ -70,7 +76,8 @@ export async function postJson(
   path: string,
   headers: Record<string, string>,
   body: string | Buffer,
-  signal: UpstreamAbort,
+  deadline: UpstreamDeadline,
+  caller: UpstreamAbort,
   accept = 'text/event-stream',
 ): Promise<UpstreamResponse> {
   try {
@@ -79,19 +86,18 @@ export async function postJson(
       path: target.basePath + path,
       headers: { 'content-type': 'application/json', accept, ...headers },
       body,
-      signal,
+      signal: deadline.signal,
     });
+    deadline.progressed();
     return { status: res.statusCode, headers: res.headers, body: res.body };
   } catch (err) {
-    if (signal.aborted) throw err;
-    const failure = upstreamFailure(target.name, err);
+    deadline.finish();
+    if (caller.aborted) throw err;
+    const failure = deadline.failure(err);
     if (failure instanceof GatewayError) failure.withDetail(`${target.url}${path}: ${failure.detail ?? ''}`);
     throw failure;
   }
 }
-
-/** Upstream statuses passed on to the client as they are: upstream's own judgement of the request, or of its own state. */
-const PASSED_ON = new Set([400, 404, 409, 413, 422, 429]);
 
 /** Upstream's error text is read for the message and the log, never more than this. */
 const ERROR_BODY_BYTES = 64 * 1024;
@@ -104,19 +110,25 @@ const ERROR_BODY_BYTES = 64 * 1024;
  */
 export async function upstreamError(target: UpstreamTarget, res: UpstreamResponse): Promise<GatewayError> {
   const text = target.mask(await readErrorText(res));
-  if (res.status === 401 || res.status === 403) {
-    return new GatewayError(
-      502,
-      `Provider "${target.name}" refused the gateway's credentials (HTTP ${res.status}); the gateway's operator must check its API key.`,
-      'upstream_error',
-      'upstream_auth_failed',
-    ).withDetail(text);
+  const verdict = statusForUpstreamStatus(res.status);
+  if (verdict.kind === 'credentials-refused') {
+    return new GatewayError({
+      status: verdict.status,
+      message: `Provider "${target.name}" refused the gateway's credentials (HTTP ${res.status}); the gateway's operator must check its API key.`,
+      type: 'upstream_error',
+      code: 'upstream_auth_failed',
+      // The same key will be refused again until the operator changes it.
+      retryable: false,
+    }).withDetail(text);
   }
-  if (!PASSED_ON.has(res.status) && (res.status < 500 || res.status > 599)) {
+  if (verdict.kind === 'unusable') {
     const location = res.headers.location;
-    return new GatewayError(502, `Provider "${target.name}" answered HTTP ${res.status}, which is not an answer the gateway can use.`, 'upstream_error', 'upstream_error').withDetail(
-      typeof location === 'string' ? target.mask(`redirected to ${location} ${text}`) : text,
-    );
+    return new GatewayError({
+      status: verdict.status,
+      message: `Provider "${target.name}" answered HTTP ${res.status}, which is not an answer the gateway can use.`,
+      type: 'upstream_error',
+      code: 'upstream_error',
+    }).withDetail(typeof location === 'string' ? target.mask(`redirected to ${location} ${text}`) : text);
   }
   let parsed: unknown;
   try {
@@ -138,15 +150,15 @@ export async function upstreamError(target: UpstreamTarget, res: UpstreamRespons
     if (typeof value === 'string') headers[name] = value;
   }
   const code = errorObject?.code;
-  return new GatewayError(
-    res.status,
+  return new GatewayError({
+    status: verdict.status,
     message,
-    typeof errorObject?.type === 'string' ? errorObject.type : res.status >= 500 ? 'upstream_error' : 'invalid_request_error',
-    code === undefined || code === null ? null : String(code),
-    typeof errorObject?.param === 'string' ? errorObject.param : null,
+    type: typeof errorObject?.type === 'string' ? errorObject.type : res.status >= 500 ? 'upstream_error' : 'invalid_request_error',
+    code: code === undefined || code === null ? null : String(code),
+    param: typeof errorObject?.param === 'string' ? errorObject.param : null,
     headers,
-    parsed,
-  ).withDetail(`provider "${target.name}" answered HTTP ${res.status}`);
+    upstreamBody: parsed,
+  }).withDetail(`provider "${target.name}" answered HTTP ${res.status}`);
 }
 
 /** At most ERROR_BODY_BYTES of an error body; a body that breaks off leaves what came. */
@@ -195,24 +207,33 @@ export async function openUpstream(
   loggedBody?: () => unknown,
 ): Promise<OpenedUpstream> {
   const sent = await serializeUpstreamBody(body);
-  const res = await postJson(target, path, target.headers(), sent, options.signal, options.accept);
+  const headers = target.headers();
+  const deadline = new UpstreamDeadline(providerName, target.timeouts, options.signal);
+  const res = await postJson(target, path, headers, sent, deadline, options.signal, options.accept);
   const requestBody = options.captureExchange && loggedBody ? JSON.stringify(loggedBody()) : sent;
-  if (res.status < 200 || res.status > 299) throw await upstreamError(target, res);
+  if (res.status < 200 || res.status > 299) {
+    try {
+      throw await upstreamError(target, res);
+    } finally {
+      deadline.finish();
+    }
+  }
   const contentType = String(res.headers['content-type'] ?? '');
   // Any other 2xx (204 No Content, 202 Accepted) carries no answer.
   if (res.status !== 200 || !(options.contentTypes ?? ['text/event-stream', 'application/json']).some((type) => contentType.includes(type))) {
+    deadline.finish();
     res.body.dump().catch(() => undefined);
-    throw new GatewayError(
-      502,
-      `Provider "${providerName}" answered HTTP ${res.status}${contentType ? ` with '${contentType.split(';')[0]}'` : ''}, not a response the gateway can read.`,
-      'upstream_error',
-      'upstream_error',
-    );
+    throw new GatewayError({
+      status: 502,
+      message: `Provider "${providerName}" answered HTTP ${res.status}${contentType ? ` with '${contentType.split(';')[0]}'` : ''}, not a response the gateway can read.`,
+      type: 'upstream_error',
+      code: 'upstream_error',
+    });
   }
   const capture = options.captureExchange ? newCapture() : undefined;
   return {
     res,
-    reading: { provider: providerName, capture, mask: target.mask, ...target.limits },
+    reading: { provider: providerName, capture, mask: target.mask, ...target.limits, deadline },
     exchange: { url: `${target.url}${path}`, status: res.status, requestBody, responseBody: () => (capture ? capturedBody(capture) : '') },
   };
 }

@@ -20,7 +20,7 @@ export function createApp(deps: PipelineDeps, runs: RunRegistry): Hono<{ Binding
   app.route('/v1/responses', responsesRoutes(deps, runs));
   app.route('/v1/models', modelsRoutes(deps.config));
 
-  app.notFound((c) => c.json(new GatewayError(404, `Unknown endpoint: ${c.req.method} ${c.req.path}`, 'invalid_request_error', 'unknown_url').toBody(), 404));
+  app.notFound((c) => c.json(new GatewayError({ status: 404, message: `Unknown endpoint: ${c.req.method} ${c.req.path}`, type: 'invalid_request_error', code: 'unknown_url' }).toBody(), 404));
   const mask = maskFor(deps.config);
   app.onError((err, c) => {
     if (err instanceof GatewayError) {
@@ -29,13 +29,20 @@ export function createApp(deps: PipelineDeps, runs: RunRegistry): Hono<{ Binding
       // carries a detail), a 429 for quota included; a client's own bad request is only answered. The log line
       // is masked as it is written (create-logger.ts); the client's message here.
       if (err.status >= 500 || err.detail !== undefined) {
-        const fields = { status: err.status, code: err.code, err: err.message, detail: err.detail, response_id: err.responseId };
+        const fields = { status: err.status, code: err.code, err: err.message, detail: err.detail, cause: causeOf(err), response_id: err.responseId };
         deps.logger.warn(fields, err.status >= 500 ? 'request failed' : 'upstream refused the request');
       }
       return c.json(err.toBody(mask), err.status as 400);
     }
     deps.logger.error({ err }, 'unexpected error');
-    return c.json(new GatewayError(500, 'The gateway hit an unexpected error; it is in the gateway log.', 'server_error', 'server_error').toBody(), 500);
+    return c.json(new GatewayError({ status: 500, message: 'The gateway hit an unexpected error; it is in the gateway log.', type: 'server_error', code: 'server_error' }).toBody(), 500);
   });
   return app;
+}
+
+/** The error underneath a GatewayError, for the log line (never for the client). */
+function causeOf(err: GatewayError): string | undefined {
+  const { cause } = err;
+  if (cause === undefined) return undefined;
+  return cause instanceof Error ? `${(cause as { code?: unknown }).code ?? cause.name}: ${cause.message}` : String(cause);
 }

@@ -21,7 +21,7 @@ export function hostName(host: string): string {
   return (end > 0 ? host.slice(0, end) : host).toLowerCase();
 }
 
-const refused = (message: string, code: string) => new GatewayError(403, message, 'invalid_request_error', code);
+const refused = (message: string, code: string) => new GatewayError({ status: 403, message, type: 'invalid_request_error', code });
 
 export function guardBrowserRequests(options: BrowserGuardOptions): MiddlewareHandler<{ Bindings: Partial<HttpBindings> }> {
   const anyHost = options.allowedHosts.includes('*');

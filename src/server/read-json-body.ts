@@ -15,16 +15,16 @@ const LARGE_BODY_BYTES = 1024 * 1024;
 export async function readJsonBody(incoming: IncomingMessage, limitMb: number): Promise<unknown> {
   // A page can send text/plain (or a typeless Blob) cross-origin without asking first; JSON it cannot.
   if (!isJson(incoming.headers['content-type'])) {
-    throw new GatewayError(
-      415,
-      `Unsupported content type '${incoming.headers['content-type'] ?? ''}': send the body as 'Content-Type: application/json'.`,
-      'invalid_request_error',
-      'unsupported_media_type',
-    );
+    throw new GatewayError({
+      status: 415,
+      message: `Unsupported content type '${incoming.headers['content-type'] ?? ''}': send the body as 'Content-Type: application/json'.`,
+      type: 'invalid_request_error',
+      code: 'unsupported_media_type',
+    });
   }
   const maxBytes = Math.round(limitMb * 1024 * 1024);
   const tooLarge = () =>
-    new GatewayError(413, `The request body is larger than ${limitMb} MB (server.body_limit_mb).`, 'invalid_request_error', 'request_too_large');
+    new GatewayError({ status: 413, message: `The request body is larger than ${limitMb} MB (server.body_limit_mb).`, type: 'invalid_request_error', code: 'request_too_large' });
   if (Number(incoming.headers['content-length'] ?? 0) > maxBytes) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;

@@ -51,6 +51,13 @@ export async function startGateway(config: Config, logger: Logger = createLogger
   server.setTimeout?.(0);
   const port = (server.address() as AddressInfo).port;
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+  for (const [name, provider] of Object.entries(config.providers)) {
+    if (provider.timeout_ms === undefined) continue;
+    logger.warn(
+      { provider: name, timeout_ms: provider.timeout_ms, timeouts: provider.timeouts },
+      `providers.${name}.timeout_ms is deprecated: it stands for timeouts.first_byte_ms and timeouts.idle_ms; set those instead`,
+    );
+  }
   if (config.keys.length === 0) logger.warn('no API keys configured: listening on loopback only, every caller shares one owner');
   if (!LOOPBACK.has(config.server.host) && config.server.allowed_hosts.length === 0) {
     logger.warn(

@@ -22,7 +22,13 @@ export async function retryWhileLocked<T>(write: () => Promise<T>, lockWaitMs = 
     } catch (err) {
       if (!isLocked(err)) throw err;
       if (Date.now() - since >= lockWaitMs) {
-        throw new GatewayError(503, `The store stayed locked by another process for ${lockWaitMs} ms; try again.`, 'server_error', 'store_busy', null, { 'retry-after': '1' });
+        throw new GatewayError({
+          status: 503,
+          message: `The store stayed locked by another process for ${lockWaitMs} ms; try again.`,
+          type: 'server_error',
+          code: 'store_busy',
+          headers: { 'retry-after': '1' },
+        });
       }
     }
     await new Promise((resolve) => setTimeout(resolve, pauseMs));

@@ -1,0 +1,86 @@
+// The clock of one upstream call: its total and idle timeouts abort the call, and a failed call becomes the 502/504 a client is told.
+import type { UpstreamTimeouts } from '../config/config-schema.js';
+import { GatewayError, upstreamTimeout, type UpstreamTimeoutKind } from '../errors/gateway-error.js';
+import { UpstreamAbort } from './upstream-abort.js';
+
+/** undici's own timeouts (connect, headers, gap between body chunks), as the provider's timeouts they enforce. */
+const UNDICI_TIMEOUTS: Record<string, UpstreamTimeoutKind> = {
+  UND_ERR_CONNECT_TIMEOUT: 'connect_ms',
+  UND_ERR_HEADERS_TIMEOUT: 'first_byte_ms',
+  UND_ERR_BODY_TIMEOUT: 'idle_ms',
+};
+
+/**
+ * connect_ms and first_byte_ms are undici's (the pool's `connect.timeout` and `headersTimeout`). The other
+ * two are here, because undici cannot see them: its bodyTimeout restarts with every chunk, so an upstream
+ * dribbling a byte a second would never be cut, while idle_ms is the gap between whole events (any
+ * progress the reader makes); and total_ms spans the whole call, headers and body.
+ */
+export class UpstreamDeadline {
+  /** Given to undici: fires when the caller aborts (the client left, the run stopped) or a timeout runs out. */
+  readonly signal = new UpstreamAbort();
+  /** The timeout that stopped the call, once one has. */
+  expired: GatewayError | undefined;
+  private readonly total: NodeJS.Timeout;
+  private idle: NodeJS.Timeout | undefined;
+  private readonly onCallerAbort = () => this.signal.abort();
+
+  constructor(
+    readonly provider: string,
+    private readonly timeouts: UpstreamTimeouts,
+    private readonly caller: UpstreamAbort,
+  ) {
+    if (caller.aborted) this.signal.abort();
+    else caller.once('abort', this.onCallerAbort);
+    this.total = setTimeout(() => this.expire('total_ms'), timeouts.total_ms);
+    this.total.unref();
+  }
+
+  /** Upstream made progress (its headers came, an event, a chunk of a JSON body): the idle gap starts again. */
+  progressed(): void {
+    if (this.idle) this.idle.refresh();
+    else {
+      this.idle = setTimeout(() => this.expire('idle_ms'), this.timeouts.idle_ms);
+      this.idle.unref();
+    }
+  }
+
+  /** The call is over (read to its end, failed or abandoned): its timers stop. */
+  finish(): void {
+    clearTimeout(this.total);
+    clearTimeout(this.idle);
+    this.caller.off('abort', this.onCallerAbort);
+  }
+
+  /**
+   * What a failed call means for the client: the timeout that stopped it (504 `upstream_timeout`), or a
+   * connection refused, reset or closed early (502 `upstream_unreachable`). The client sees the provider's
+   * name; the cause (which may hold the internal URL) goes to the log only. The caller's abort and the
+   * gateway's own errors pass as they are.
+   */
+  failure(err: unknown): unknown {
+    if (this.expired) return this.expired;
+    if (err instanceof GatewayError || !(err instanceof Error)) return err;
+    const code = (err as { code?: unknown }).code;
+    if (code === 'UND_ERR_ABORTED' || err.name === 'AbortError') return err;
+    const kind = typeof code === 'string' ? UNDICI_TIMEOUTS[code] : undefined;
+    const failure = kind
+      ? upstreamTimeout(this.provider, kind, this.timeouts[kind], err)
+      : new GatewayError({
+          status: 502,
+          message: `Could not reach provider "${this.provider}": the connection failed or broke.`,
+          type: 'upstream_error',
+          code: 'upstream_unreachable',
+          cause: err,
+          retryable: true,
+        });
+    return failure.withDetail(`${String(code ?? err.name)}: ${err.message}`);
+  }
+
+  private expire(kind: 'idle_ms' | 'total_ms'): void {
+    if (this.expired || this.signal.aborted) return;
+    this.expired = upstreamTimeout(this.provider, kind, this.timeouts[kind]).withDetail(`the gateway's ${kind} timer ran out; the upstream call was aborted`);
+    this.finish();
+    this.signal.abort();
+  }
+}
