@@ -19,11 +19,11 @@ const milliseconds = () => numberValue(z.number().int().positive());
 
 /**
  * How long an upstream call may take, step by step. Reasoning models think for minutes before their first
- * byte (and a non-streaming call to a Responses provider gets its headers only with the whole answer), so
- * first_byte_ms is long; a stream that has started sends an event at least every few seconds, so idle_ms
- * is shorter; total_ms bounds a call that keeps sending forever.
+ * byte (and a non-streaming call to a Responses provider gets its headers only with the whole answer), and
+ * a stream may go silent as long after its first events while the model reasons: both are ten minutes, the
+ * old timeout_ms. total_ms bounds a call that keeps sending forever. docs/configuration.md says why.
  */
-export const TIMEOUT_DEFAULTS = { connect_ms: 10_000, first_byte_ms: 600_000, idle_ms: 300_000, total_ms: 3_600_000 };
+export const TIMEOUT_DEFAULTS = { connect_ms: 10_000, first_byte_ms: 600_000, idle_ms: 600_000, total_ms: 3_600_000 };
 
 const timeoutsSchema = z
   .object({
@@ -31,7 +31,7 @@ const timeoutsSchema = z
     connect_ms: milliseconds().optional(),
     /** From the request sent to upstream's response headers. */
     first_byte_ms: milliseconds().optional(),
-    /** The longest gap between two upstream events (whole SSE events, not bytes), from the headers on. */
+    /** The longest gap between two upstream events (whole SSE events or comment lines, not bytes), from the headers on. */
     idle_ms: milliseconds().optional(),
     /** The whole call, from the request to the body's end. */
     total_ms: milliseconds().optional(),

@@ -13,8 +13,9 @@ export type { SseCapture } from './read-upstream-body.js';
  */
 export async function* readSse(body: AsyncIterable<Uint8Array>, reading: UpstreamReading): AsyncGenerator<EventSourceMessage[]> {
   let pending: EventSourceMessage[] = [];
-  // Comments (`: OPENROUTER PROCESSING`) and retry lines are handled by the parser and never reach us.
-  const parser = createParser({ onEvent: (event) => pending.push(event) });
+  // Comments (`: OPENROUTER PROCESSING`) and retry lines are handled by the parser and never reach us; a
+  // comment is an upstream's keep-alive while its model reasons, so it counts as progress for idle_ms.
+  const parser = createParser({ onEvent: (event) => pending.push(event), onComment: () => reading.deadline.progressed() });
   // StringDecoder keeps a character cut between two chunks, as TextDecoder's stream mode does, at a
   // fraction of its cost on Node 20.
   const decoder = new StringDecoder('utf8');
@@ -30,7 +31,7 @@ export async function* readSse(body: AsyncIterable<Uint8Array>, reading: Upstrea
       if (capture) captureChunk(capture, chunk);
       parser.feed(decoder.write(chunk as Buffer));
       if (pending.length > 0) {
-        // Progress is a whole event: bytes that complete none (a dribble) do not hold off idle_ms.
+        // Progress is a whole event (or comment line): bytes that complete none (a dribble) do not hold off idle_ms.
         reading.deadline.progressed();
         open = 0;
         const batch = pending;
