@@ -15,6 +15,8 @@ export interface Reply {
   chunkSize?: number;
   /** Wait this long between pieces (a slow upstream). */
   delayMs?: number;
+  /** With `chunkSize`: the body's first this many bytes go at once, the rest piece by piece (a stream that starts, then dribbles). */
+  burst?: number;
   /**
    * What the same upstream answers when the request says `stream: false`: the recorded stream's final
    * Response object as one JSON body, as OpenAI and xAI do. Served instead of `body` to such a request.
@@ -40,6 +42,8 @@ export interface ReceivedRequest {
   json: Record<string, unknown>;
   /** Set when the connection closes: whether the whole reply was sent (false: the gateway hung up first). */
   replySent?: boolean;
+  /** Bytes of a reply sent piece by piece (`chunkSize`) that were written before the gateway hung up. */
+  bytesWritten?: number;
 }
 
 export interface MockUpstream {
@@ -146,8 +150,13 @@ export async function startMockUpstream(): Promise<MockUpstream> {
         return;
       }
       let offset = 0;
+      if (reply.burst) {
+        res.write(bytes.subarray(0, reply.burst));
+        offset = reply.burst;
+      }
       const writeNext = () => {
         if (res.destroyed) return;
+        entry.bytesWritten = Math.min(offset, bytes.length);
         if (offset >= bytes.length) return void (reply.end === 'hang' ? undefined : res.end());
         res.write(bytes.subarray(offset, offset + reply.chunkSize!));
         offset += reply.chunkSize!;
