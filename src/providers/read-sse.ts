@@ -31,12 +31,14 @@ export async function* readSse(body: AsyncIterable<Uint8Array>, reading: Upstrea
       if (capture) captureChunk(capture, chunk);
       parser.feed(decoder.write(chunk as Buffer));
       if (pending.length > 0) {
-        // Progress is a whole event (or comment line): bytes that complete none (a dribble) do not hold off idle_ms.
-        reading.deadline.progressed();
+        // Progress is a whole event (or comment line): bytes that complete none (a dribble) do not hold off
+        // idle_ms. The gap is upstream's from when the consumer asks for more, not while it handles these.
         open = 0;
         const batch = pending;
         pending = [];
+        reading.deadline.hold();
         yield batch;
+        reading.deadline.progressed();
       } else if (open > reading.maxEventBytes) throw eventTooLarge(reading);
     }
   } catch (err) {

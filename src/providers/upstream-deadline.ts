@@ -23,7 +23,12 @@ export class UpstreamDeadline {
   expired: GatewayError | undefined;
   private readonly total: NodeJS.Timeout;
   private idle: NodeJS.Timeout | undefined;
-  private readonly onCallerAbort = () => this.signal.abort();
+  /** The reader has handed events on and waits for its consumer: a slow client is not a silent upstream. */
+  private held = false;
+  private readonly onCallerAbort = () => {
+    this.finish();
+    this.signal.abort();
+  };
 
   constructor(
     readonly provider: string,
@@ -38,11 +43,17 @@ export class UpstreamDeadline {
 
   /** Upstream made progress (its headers came, an event, a chunk of a JSON body): the idle gap starts again. */
   progressed(): void {
+    this.held = false;
     if (this.idle) this.idle.refresh();
     else {
       this.idle = setTimeout(() => this.expire('idle_ms'), this.timeouts.idle_ms);
       this.idle.unref();
     }
+  }
+
+  /** The reader waits for its consumer (until the next progressed()): idle_ms does not run out meanwhile. */
+  hold(): void {
+    this.held = true;
   }
 
   /** The call is over (read to its end, failed or abandoned): its timers stop. */
@@ -78,7 +89,8 @@ export class UpstreamDeadline {
   }
 
   private expire(kind: 'idle_ms' | 'total_ms'): void {
-    if (this.expired || this.signal.aborted) return;
+    // A held idle timer has stopped; progressed() starts it again (refresh re-arms a timer that has fired).
+    if (this.expired || this.signal.aborted || (kind === 'idle_ms' && this.held)) return;
     this.expired = upstreamTimeout(this.provider, kind, this.timeouts[kind]).withDetail(`the gateway's ${kind} timer ran out; the upstream call was aborted`);
     this.finish();
     this.signal.abort();
