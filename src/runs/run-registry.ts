@@ -30,7 +30,7 @@ export class RunRegistry {
    * client may then be told its id). `opened`: upstream already answered with a stream; `rerun`: restart recovery.
    */
   async start(plan: ResponsePlan, mode: RunMode, extra: { opened?: UpstreamRun; abort?: UpstreamAbort; rerun?: boolean } = {}): Promise<ResponseRun> {
-    if (this.refusing) throw new GatewayError(503, 'The gateway is shutting down; send the request again.', 'server_error', 'server_shutting_down');
+    if (this.refusing) throw new GatewayError({ status: 503, message: 'The gateway is shutting down; send the request again.', type: 'server_error', code: 'server_shutting_down' });
     const run = new ResponseRun(this.deps, plan, {
       mode,
       holdMs: this.limits.holdMs,
