@@ -197,3 +197,54 @@ describe('background.max_concurrent: 2', () => {
     await Promise.all(running.map((r) => followToEnd(r.id)));
   });
 });
+
+describe('on a Chat Completions provider', () => {
+  it('runs in the background like any other: queued, then in_progress before the first output, then completed', async () => {
+    const thinking = gate();
+    const chat = readFileSync(fixturePath('openrouter/chat-text.sse'), 'utf8');
+    env.upstream.reply('/v1/chat/completions', { body: '', script: [thinking.promise, chat] });
+    const created = await alice.responses.create({ model: 'openrouter/openai/gpt-4o', input: 'Say hi', background: true });
+    expect(created.status).toBe('queued');
+    const stream = alice.responses.retrieve(created.id, { stream: true });
+    thinking.open();
+    const events = await collect(await stream);
+    expect(events.slice(0, 3).map((e) => e.type)).toEqual(['response.created', 'response.queued', 'response.in_progress']);
+    expect(events.at(-1)!.type).toBe('response.completed');
+    expect(streamViolations(events as unknown as Parameters<typeof streamViolations>[0])).toEqual([]);
+    expect((await alice.responses.retrieve(created.id)).status).toBe('completed');
+  });
+});
+
+describe('DELETE of a run still going', () => {
+  it('cancels it (upstream aborted) and deletes it', async () => {
+    env.upstream.reply('/v1/responses', { body: '', script: [HEAD, gate().promise] });
+    const created = await alice.responses.create({ model: 'gpt-4o', input: 'hi', background: true });
+    const stream = await alice.responses.retrieve(created.id, { stream: true });
+    for await (const event of stream) if (event.type === 'response.content_part.added') break;
+    await alice.responses.delete(created.id);
+    await env.upstream.idle();
+    expect(await statusOf(() => alice.responses.retrieve(created.id))).toBe(404);
+  });
+});
+
+describe('background.max_event_log_mb past its cap', () => {
+  const capped = useGatewayWithMock({ background: { max_event_log_mb: 0.001 } });
+
+  it('leaves deltas out of the stored log but keeps every other event; live subscribers still get every event', async () => {
+    const client = new OpenAI({ baseURL: `${capped.gateway.url}/v1`, apiKey: 'sk-test-alice', maxRetries: 0 });
+    const thinking = gate();
+    capped.upstream.reply('/v1/responses', { body: '', script: [thinking.promise, FIXTURE] });
+    const created = await client.responses.create({ model: 'gpt-4o', input: 'Say hi', background: true });
+    const live = client.responses.retrieve(created.id, { stream: true });
+    const liveStream = await live;
+    thinking.open();
+    const all = await collect(liveStream);
+    expect(all.some((e) => e.type === 'response.output_text.delta')).toBe(true);
+
+    const replay = await collect(await client.responses.retrieve(created.id, { stream: true }));
+    expect(replay.some((e) => e.type === 'response.output_text.delta')).toBe(false);
+    expect(replay).toEqual(all.filter((e) => e.type !== 'response.output_text.delta'));
+    const text = replay.find((e) => e.type === 'response.output_text.done') as OpenAI.Responses.ResponseTextDoneEvent;
+    expect(text.text).toBe((await client.responses.retrieve(created.id)).output_text);
+  });
+});

@@ -51,6 +51,32 @@ describe('a gateway closing (in process)', () => {
   });
 });
 
+describe('a gateway closing with a background run going', () => {
+  it('does not wait for it: it is left as it stands, and the next start ends it failed (it had output)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'junction-shutdown-bg-'));
+    const overrides = { server: { host: '127.0.0.1', port: 0, shutdown_grace_s: 30 } };
+    const gateway = await startTestGateway(upstream.url, overrides, dir);
+    upstream.reply('/v1/responses', { body: '', script: [FIXTURE.slice(0, CUT), gate().promise] });
+    const subscriber = await openSse(`${gateway.url}/v1/responses`, {
+      method: 'POST',
+      headers: authHeaders(),
+      body: JSON.stringify({ model: 'gpt-4o', input: 'hi', stream: true, background: true }),
+    });
+    const created = await subscriber.until((item) => item.kind === 'event' && item.data.type === 'response.created');
+    const id = String(created.kind === 'event' ? (created.data.response as { id: string }).id : '');
+    await subscriber.until((item) => item.kind === 'event' && item.data.type === 'response.content_part.added');
+    // The grace is 30 s: a close that waited for the background run would time the test out.
+    await gateway.close();
+    const cut = await subscriber.rest();
+    expect(cut.some((e) => e.type === 'response.failed' || e.type === 'response.completed')).toBe(false);
+
+    const next = await startTestGateway(upstream.url, overrides, dir, true);
+    const after = await fetch(`${next.url}/v1/responses/${id}`, { headers: authHeaders() });
+    expect(await after.json()).toMatchObject({ id, status: 'failed', error: { code: 'server_error' } });
+    await next.close();
+  });
+});
+
 describe('the gateway process', () => {
   let cli: BuiltCli;
   let dir: string;

@@ -133,7 +133,13 @@ export class ResponseRun {
       const begun = this.sequencer.begin('queued');
       if (!this.options.rerun) {
         const { owner, provider, previousResponseId, input } = recordOf(this.deps, this.plan, { response: this.sequencer.peek() });
-        await this.deps.store.createRun({ owner, provider, previousResponseId, input, response: this.sequencer.peek(), request: this.plan.body });
+        try {
+          await this.deps.store.createRun({ owner, provider, previousResponseId, input, response: this.sequencer.peek(), request: this.plan.body });
+        } catch (err) {
+          // Not stored, so not started: the client gets a 500 and no id.
+          this.deps.logger.error({ err, response_id: this.id }, 'storing a background run failed; the client is told it failed');
+          throw new GatewayError({ status: 500, message: 'The gateway could not store the response.', type: 'server_error', code: 'server_error', cause: err });
+        }
       }
       this.publish(begun);
     } else if (this.mode === 'stream' && this.options.holdMs) {
@@ -286,6 +292,11 @@ export class ResponseRun {
       if (clean && iterator) drainThenClose(iterator, this.abort);
       else this.abort.abort();
       await this.delivery;
+      // A client that left (or a run abandoned at shutdown) has a route still waiting: it is released, with
+      // nothing to answer (the socket is gone) and nothing logged.
+      const gone = new GatewayError({ status: 499, message: 'The run stopped before its end: its client left.', type: 'invalid_request_error', code: 'client_closed' });
+      this.refuse(gone);
+      this.reject(gone);
       if (!sequencer.done || this.stopping?.kind === 'abandon') this.abandonSinks();
       this.sinks.clear();
       this.markEnded();
