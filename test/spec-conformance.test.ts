@@ -3,9 +3,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../transformers/responses-types.js';
 import { getJson, postResponses } from './support/gateway-client.js';
-import { fixturePath, fixtureReply } from './support/mock-upstream.js';
+import { fixturePath, fixtureReply, gate } from './support/mock-upstream.js';
 import { validateSchema } from './support/openapi-validator.js';
 import { KNOWN_GAPS, SpecAudit, describeGap } from './support/spec-known-gaps.js';
+import { openSse, type SseStream } from './support/sse-stream.js';
 import { authHeaders, useGatewayWithMock } from './support/test-gateway.js';
 
 interface Replay {
@@ -88,6 +89,118 @@ describe('a stream that fails after output (a real recording cut short)', () => 
     streamed.events.forEach((event) => audit.event(event));
     const stored = await getJson(env.gateway.url, `/v1/responses/${String((streamed.events.at(-1)!.response as JsonObject).id)}`);
     audit.response(stored.json);
+    expect(audit.unexpected).toEqual([]);
+    expect(audit.stale).toEqual([]);
+  });
+});
+
+/** Runs that no recording replays whole here (background runs, a heartbeat's start): each is its own audit. */
+const SYNTHETIC = ['synthetic/cut-short', 'synthetic/background-completed', 'synthetic/background-cancelled', 'synthetic/heartbeat-start', 'synthetic/heartbeat-refused'];
+
+const RECORDING = readFileSync(fixturePath('openai/text-with-conversation.sse'), 'utf8');
+/** The recording up to its first text delta (the message and its part announced), and from it on. */
+const HEAD = RECORDING.slice(0, RECORDING.indexOf('event: response.output_text.delta'));
+const TAIL = RECORDING.slice(HEAD.length);
+
+const openStream = (url: string, body: JsonObject) => openSse(`${url}/v1/responses`, { method: 'POST', headers: authHeaders(), body: JSON.stringify(body) });
+const resume = (url: string, id: string, query = '') => openSse(`${url}/v1/responses/${id}?stream=true${query}`, { headers: authHeaders() });
+const untilEvent = (stream: SseStream, type: string) => stream.until((item) => item.kind === 'event' && item.data.type === type);
+const eventsOf = (stream: SseStream) => stream.items.flatMap((item) => (item.kind === 'event' ? [item.data] : []));
+
+describe('background runs', () => {
+  it('emit a queued answer, streams, a live GET and a final GET that both specs accept', async () => {
+    const audit = new SpecAudit('synthetic/background-completed');
+
+    // background: true, stream: false: the queued answer, then the run followed to its end from its log.
+    env.upstream.reply('/v1/responses', { body: '', script: [RECORDING] });
+    const queued = await postResponses(env.gateway.url, { model: 'gpt-4o', input: INPUT, background: true });
+    expect(queued.json).toMatchObject({ status: 'queued', background: true, output: [] });
+    audit.response(queued.json);
+    const followed = await (await resume(env.gateway.url, String(queued.json!.id))).rest();
+    expect(followed.at(-1)!.type).toBe('response.completed');
+    followed.forEach((event) => audit.event(event));
+
+    // background: true, stream: true, with a GET while its output is under way.
+    const thinking = gate();
+    env.upstream.reply('/v1/responses', { body: '', script: [HEAD, thinking.promise, TAIL] });
+    const stream = await openStream(env.gateway.url, { model: 'gpt-4o', input: INPUT, tools: [FUNCTION_TOOL], background: true, stream: true });
+    await untilEvent(stream, 'response.content_part.added');
+    const id = String((eventsOf(stream)[0]!.response as JsonObject).id);
+    const live = await getJson(env.gateway.url, `/v1/responses/${id}`);
+    expect(live.json).toMatchObject({ status: 'in_progress', output: [{ type: 'message', status: 'in_progress' }] });
+    audit.response(live.json);
+    thinking.open();
+    const events = await stream.rest();
+    expect(events.slice(0, 3).map((e) => [e.type, (e.response as JsonObject).status])).toEqual([
+      ['response.created', 'queued'],
+      ['response.queued', 'queued'],
+      ['response.in_progress', 'in_progress'],
+    ]);
+    expect(events.at(-1)!.type).toBe('response.completed');
+    events.forEach((event) => audit.event(event));
+    audit.response((await getJson(env.gateway.url, `/v1/responses/${id}`)).json);
+    // A finished run's stored log, resumed after its first event.
+    const replayed = await (await resume(env.gateway.url, id, '&starting_after=0')).rest();
+    expect(replayed).toEqual(events.slice(1));
+
+    expect(audit.unexpected).toEqual([]);
+    expect(audit.stale).toEqual([]);
+  });
+
+  it('emit a cancelled run (its cancel answer, its events, its GET) as both specs accept, but for response.cancelled', async () => {
+    const audit = new SpecAudit('synthetic/background-cancelled');
+    env.upstream.reply('/v1/responses', { body: '', script: [HEAD, gate().promise] });
+    const stream = await openStream(env.gateway.url, { model: 'gpt-4o', input: INPUT, background: true, stream: true });
+    await untilEvent(stream, 'response.content_part.added');
+    const id = String((eventsOf(stream)[0]!.response as JsonObject).id);
+
+    const cancelled = await getJson(env.gateway.url, `/v1/responses/${id}/cancel`, undefined, 'POST');
+    expect(cancelled).toMatchObject({ status: 200, json: { id, status: 'cancelled' } });
+    audit.response(cancelled.json);
+    const events = await stream.rest();
+    expect(events.at(-1)).toMatchObject({ type: 'response.cancelled', response: { status: 'cancelled' } });
+    events.forEach((event) => audit.event(event));
+    const stored = await getJson(env.gateway.url, `/v1/responses/${id}`);
+    expect(stored.json).toEqual(cancelled.json);
+    audit.response(stored.json);
+    expect(await (await resume(env.gateway.url, id)).rest()).toEqual(events);
+
+    expect(audit.unexpected).toEqual([]);
+    expect(audit.stale).toEqual([]);
+  });
+});
+
+describe('a stream that starts on its first heartbeat (server.heartbeat_s: 0.1)', () => {
+  const beating = useGatewayWithMock({ server: { host: '127.0.0.1', port: 0, heartbeat_s: 0.1 } });
+
+  it('emits created and in_progress before upstream speaks, then the rest, as both specs accept', async () => {
+    const audit = new SpecAudit('synthetic/heartbeat-start');
+    const silence = gate();
+    beating.upstream.reply('/v1/responses', { body: '', script: [silence.promise, RECORDING] });
+    const stream = await openStream(beating.gateway.url, { model: 'gpt-4o', input: INPUT, tools: [FUNCTION_TOOL], stream: true });
+    await stream.until((item) => item.kind === 'comment');
+    expect(eventsOf(stream).map((e) => e.type)).toEqual(['response.created', 'response.in_progress']);
+    silence.open();
+    const events = await stream.rest();
+    expect(events.at(-1)!.type).toBe('response.completed');
+    events.forEach((event) => audit.event(event));
+    audit.response((await getJson(beating.gateway.url, `/v1/responses/${String((events.at(-1)!.response as JsonObject).id)}`)).json);
+    expect(audit.unexpected).toEqual([]);
+    expect(audit.stale).toEqual([]);
+  });
+
+  it('turns an upstream refusal after that start into error + response.failed, as both specs accept', async () => {
+    const audit = new SpecAudit('synthetic/heartbeat-refused');
+    const silence = gate();
+    const refusal = JSON.stringify({ error: { message: 'Rate limit reached for gpt-4o.', type: 'requests', code: 'rate_limit_exceeded', param: null } });
+    beating.upstream.reply('/v1/responses', { body: '', status: 429, contentType: 'application/json', script: [silence.promise, refusal] });
+    const stream = await openStream(beating.gateway.url, { model: 'gpt-4o', input: INPUT, stream: true });
+    await stream.until((item) => item.kind === 'comment');
+    silence.open();
+    const events = await stream.rest();
+    expect(events.map((e) => e.type)).toEqual(['response.created', 'response.in_progress', 'error', 'response.failed']);
+    events.forEach((event) => audit.event(event));
+    audit.response((await getJson(beating.gateway.url, `/v1/responses/${String((events.at(-1)!.response as JsonObject).id)}`)).json);
     expect(audit.unexpected).toEqual([]);
     expect(audit.stale).toEqual([]);
   });
@@ -179,7 +292,7 @@ describe('other bodies', () => {
 
 describe('the known gaps', () => {
   it('each names fixtures that are replayed here (where each replay checks that it still occurs)', () => {
-    const files = [...NATIVE, ...CHAT].map((replay) => replay.file).concat('synthetic/cut-short');
+    const files = [...NATIVE, ...CHAT].map((replay) => replay.file).concat(SYNTHETIC);
     expect(KNOWN_GAPS.filter((gap) => !files.some((file) => gap.files.test(file))).map(describeGap)).toEqual([]);
   });
 
