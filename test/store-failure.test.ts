@@ -1,5 +1,5 @@
 // A store that fails when a response is written: the client is told the response failed, and the log says which.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../transformers/responses-types.js';
 import { startGateway, type RunningGateway } from '../src/server/start-gateway.js';
 import { getJson, postResponses } from './support/gateway-client.js';
-import { fixtureReply, startMockUpstream, type MockUpstream } from './support/mock-upstream.js';
+import { fixturePath, fixtureReply, gate, startMockUpstream, type MockUpstream } from './support/mock-upstream.js';
+import { openSse } from './support/sse-stream.js';
 import { streamViolations } from './support/stream-invariants.js';
-import { testConfig } from './support/test-gateway.js';
+import { authHeaders, testConfig } from './support/test-gateway.js';
 
 let dir: string;
 let upstream: MockUpstream;
@@ -73,6 +74,26 @@ describe('a store write that fails', () => {
     expect(plain.json).toEqual({ error: { message: 'The gateway could not store the response.', type: 'server_error', param: null, code: 'server_error' } });
     expect(storeFailures().length).toBe(before + 1);
     expect(storeFailures().at(-1)!.response_id).toMatch(/^resp_[0-9a-f]{48}$/);
+  });
+
+  it('fails a background run whose events cannot be logged, and never shows its subscribers an event the log lacks', async () => {
+    const thinking = gate();
+    const recorded = readFileSync(fixturePath('openai/text-with-conversation.sse'), 'utf8');
+    const head = recorded.slice(0, recorded.indexOf('event: response.output_text.delta'));
+    // The deltas come as a batch of their own (logged through appendEvents), and the end never comes.
+    const done = recorded.indexOf('event: response.output_text.done');
+    upstream.reply('/v1/responses', { body: '', script: [head, thinking.promise, recorded.slice(head.length, done), gate().promise] });
+    const created = (await postResponses(gateway.url, { model: 'gpt-4o', input: 'hi', background: true })).json!;
+    const subscriber = await openSse(`${gateway.url}/v1/responses/${String(created.id)}?stream=true`, { headers: authHeaders() });
+    await subscriber.until((item) => item.kind === 'event' && item.data.type === 'response.content_part.added');
+    db.exec(`CREATE TRIGGER no_more_events BEFORE INSERT ON response_events BEGIN SELECT RAISE(ABORT, 'the log is broken'); END`);
+    thinking.open();
+    const rest = await subscriber.rest();
+    db.exec('DROP TRIGGER no_more_events');
+
+    expect(rest.some((e) => e.type === 'response.output_text.delta')).toBe(false);
+    expect(rest.slice(-2).map((e) => e.type)).toEqual(['error', 'response.failed']);
+    expect(logged.some((line) => line.msg === 'logging a background run failed' && line.response_id === created.id)).toBe(true);
   });
 
   it('stores again once the store works again', async () => {

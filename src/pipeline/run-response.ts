@@ -165,9 +165,15 @@ export function withResponseId(err: unknown, plan: ResponsePlan): unknown {
   return err;
 }
 
-export function logStreamFailure(deps: PipelineDeps, plan: ResponsePlan, error: { code: string; message: string } | null, broke: unknown): void {
+export function logStreamFailure(
+  deps: PipelineDeps,
+  plan: ResponsePlan,
+  error: { code: string; message: string } | null,
+  broke: unknown,
+  what: 'stream failed after output' | 'background run failed',
+): void {
   const detail = broke instanceof GatewayError ? broke.detail : broke instanceof Error ? broke.message : undefined;
-  deps.logger.warn({ response_id: plan.id, provider: plan.provider.name, code: error?.code, err: error?.message, detail }, 'stream failed after output');
+  deps.logger.warn({ response_id: plan.id, provider: plan.provider.name, code: error?.code, err: error?.message, detail }, what);
 }
 
 /** A response that failed before output, as the HTTP error a client would get from OpenAI. */

@@ -5,7 +5,7 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { invalidRequest, notFound } from '../errors/gateway-error.js';
 import { completeResponse, planResponse, type PipelineDeps } from '../pipeline/run-response.js';
 import { UpstreamAbort } from '../providers/upstream-abort.js';
-import type { RunRegistry } from '../runs/run-registry.js';
+import { shuttingDown, type RunRegistry } from '../runs/run-registry.js';
 import { subscribeSse, writeSseEvents } from '../runs/subscribe-run.js';
 import type { AuthVariables } from '../server/authenticate.js';
 import { readJsonBody } from '../server/read-json-body.js';
@@ -38,8 +38,17 @@ export function responsesRoutes(deps: PipelineDeps, runs: RunRegistry): Hono<Env
     if (!plan.stream && plan.provider.complete) {
       const leave = () => !outgoing.writableFinished && abort.abort();
       outgoing.once('close', leave);
-      // The response's JSON text as it was stored; headers built per answer, as c.json does.
-      const answer = await completeResponse(deps, plan, abort);
+      // Not a run (one upstream body, nothing to publish), but shutdown waits for it and then stops it all the same.
+      const call = runs.track(abort);
+      let answer;
+      try {
+        // The response's JSON text as it was stored; headers built per answer, as c.json does.
+        answer = await completeResponse(deps, plan, abort);
+      } catch (err) {
+        throw call.cut ? shuttingDown() : err;
+      } finally {
+        call.end();
+      }
       if (typeof answer === 'string') return c.body(answer, 200, JSON_HEADERS);
       outgoing.off('close', leave);
       opened = answer; // upstream streamed although asked for one body: folded like any stream
@@ -84,8 +93,10 @@ export function responsesRoutes(deps: PipelineDeps, runs: RunRegistry): Hono<Env
   app.delete('/:id', async (c) => {
     const id = c.req.param('id');
     const owner = c.get('owner');
-    // A run still going is cancelled first: nothing of it is written after the delete.
-    await runs.get(owner, id)?.cancel();
+    // A background run still going is cancelled first: nothing of it is written after the delete. (A foreground
+    // one is not stored until it ends: its id is not found yet.)
+    const live = runs.get(owner, id);
+    if (live?.mode === 'background') await live.cancel();
     // Another process's write lock (a backup's, an operator's sqlite3) is waited for inside the store, off the
     // event loop; past the wait it throws a 503 `store_busy` the client may retry.
     if (!(await deps.store.deleteResponse(owner, id))) throw responseNotFound(id);

@@ -84,7 +84,8 @@ export class ResponseRun {
 
   private readonly sequencer: Sequencer;
   private readonly abort: UpstreamAbort;
-  private readonly sinks = new Set<RunSink>();
+  /** Subscribers, each with the sequence number after which it wants events (a resume past the log's end). */
+  private readonly sinks = new Map<RunSink, number>();
   /** `background`: every event so far (within the cap), for subscribers that join late. */
   private readonly log: EventLog | undefined;
   /** `stream`: events held until the first output; undefined once the stream has started. */
@@ -166,7 +167,7 @@ export class ResponseRun {
     const replay = this.log ? this.log.events.filter((e) => (e.sequence_number as number) > after) : [];
     if (replay.length > 0) void sink.push(replay);
     // A log that holds the terminal event has nothing more to send.
-    if (!isTerminalEventType(replay.at(-1)?.type ?? '')) this.sinks.add(sink);
+    if (!isTerminalEventType(replay.at(-1)?.type ?? '')) this.sinks.set(sink, after);
   }
 
   unsubscribe(sink: RunSink): void {
@@ -312,7 +313,7 @@ export class ResponseRun {
     const response = sequencer.response;
     if (this.mode === 'json' && response.status === 'failed') throw broke instanceof GatewayError ? broke : preOutputError(response.error);
     // A stream's failure reaches no HTTP error handler: it is logged here, once.
-    if (response.status === 'failed') logStreamFailure(deps, plan, response.error, broke);
+    if (response.status === 'failed') logStreamFailure(deps, plan, response.error, broke, this.mode === 'background' ? 'background run failed' : 'stream failed after output');
     const outcome = { response, upstreamId: sequencer.upstreamId, exchange: upstream?.exchange, warnings };
     let json: string;
     try {
@@ -326,8 +327,11 @@ export class ResponseRun {
       if (this.mode === 'json') throw err;
       // persist() logs its own failure; a background run's is logged here.
       if (this.mode === 'background') deps.logger.error({ err, response_id: plan.id }, 'storing the response failed; its subscribers are told it failed');
-      emitted = [...emitted.slice(0, -1), ...sequencer.retractTerminal(failureOf(err, maskFor(deps.config)))];
-      if (this.log) this.terminalLogged = emitted;
+      const retracted = sequencer.retractTerminal(failureOf(err, maskFor(deps.config)));
+      // A background run's subscribers see only logged events: of this batch, none was stored; its end (an
+      // `error` it carried, then response.failed) is sent all the same.
+      emitted = this.log ? [...emitted.filter((event) => event.type === 'error'), ...retracted] : [...emitted.slice(0, -1), ...retracted];
+      if (this.log) this.terminalLogged = [];
       json = JSON.stringify(sequencer.response);
     }
     this.settle({ response: sequencer.response, json });
@@ -344,18 +348,20 @@ export class ResponseRun {
     if (log) {
       const terminal = isTerminalEventType(events.at(-1)!.type);
       const logged = terminal ? this.terminalLogged ?? [] : takeForLog(log, events);
-      const stored = terminal || logged.length === 0 ? undefined : this.deps.store.appendEvents(this.id, logged).catch((err: unknown) => this.storeFailed(err, 'logging'));
+      // A batch that cannot be logged is not delivered (a client never sees an event the store lacks): the run fails.
+      const stored = terminal || logged.length === 0 ? true : this.deps.store.appendEvents(this.id, logged).then(() => true, (err: unknown) => this.logFailed(err));
       if (events.some((event) => event.type === 'response.in_progress')) {
         this.deps.store.updateRun(this.id, this.sequencer.peek()).catch((err: unknown) => this.storeFailed(err, 'updating'));
       }
-      const deliver = () => {
+      const deliver = (ok: boolean) => {
+        if (!ok) return;
         for (const event of logged) log.events.push(event);
-        for (const sink of this.sinks) void sink.push(events);
+        for (const [sink, after] of this.sinks) void pushAfter(sink, events, after);
       };
       this.delivery = this.delivery.then(() => stored).then(deliver);
       return;
     }
-    for (const sink of this.sinks) {
+    for (const sink of this.sinks.keys()) {
       const ready = sink.push(events);
       if (ready !== true) return ready.then((present) => (present ? undefined : this.clientLeft()));
     }
@@ -365,6 +371,12 @@ export class ResponseRun {
     this.deps.logger.error({ err, response_id: this.id }, `${what} a background run failed`);
   }
 
+  private logFailed(err: unknown): false {
+    this.storeFailed(err, 'logging');
+    this.stop({ kind: 'fail', failure: { code: 'server_error', message: 'The gateway could not store the response.' } });
+    return false;
+  }
+
   private preOutputFailure(broke: unknown, first: ResponsesEvent): GatewayError {
     if (broke instanceof GatewayError) return broke;
     if (first.type === 'error') return preOutputError({ code: String(first.code), message: String(first.message) });
@@ -372,6 +384,13 @@ export class ResponseRun {
   }
 
   private abandonSinks(): void {
-    for (const sink of this.sinks) sink.abandon();
+    for (const sink of this.sinks.keys()) sink.abandon();
   }
+}
+
+/** Sends a subscriber the events of a batch after its `starting_after` (a resume can name a point the run has not reached yet). */
+function pushAfter(sink: RunSink, events: ResponsesEvent[], after: number): true | Promise<boolean> {
+  if (after < 0 || (events[0]!.sequence_number as number) > after) return sink.push(events);
+  const wanted = events.filter((event) => (event.sequence_number as number) > after);
+  return wanted.length > 0 ? sink.push(wanted) : true;
 }

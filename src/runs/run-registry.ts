@@ -14,8 +14,20 @@ export interface RegistryLimits {
   maxLogChars: number;
 }
 
+/** What a request that comes while the gateway shuts down, or that shutdown stopped, is answered. */
+export const shuttingDown = () =>
+  new GatewayError({ status: 503, message: 'The gateway is shutting down; send the request again.', type: 'server_error', code: 'server_shutting_down' });
+
+/** A non-streaming call that is not a run (one upstream body): shutdown waits for it, then stops it. */
+export interface TrackedCall {
+  /** Whether shutdown stopped it. */
+  readonly cut: boolean;
+  end(): void;
+}
+
 export class RunRegistry {
   private readonly runs = new Map<string, ResponseRun>();
+  private readonly calls = new Map<UpstreamAbort, { ended: Promise<void>; end: () => void; cut: boolean }>();
   private running = 0;
   private readonly waiting: (() => void)[] = [];
   private refusing = false;
@@ -30,7 +42,7 @@ export class RunRegistry {
    * client may then be told its id). `opened`: upstream already answered with a stream; `rerun`: restart recovery.
    */
   async start(plan: ResponsePlan, mode: RunMode, extra: { opened?: UpstreamRun; abort?: UpstreamAbort; rerun?: boolean } = {}): Promise<ResponseRun> {
-    if (this.refusing) throw new GatewayError({ status: 503, message: 'The gateway is shutting down; send the request again.', type: 'server_error', code: 'server_shutting_down' });
+    if (this.refusing) throw shuttingDown();
     const run = new ResponseRun(this.deps, plan, {
       mode,
       holdMs: this.limits.holdMs,
@@ -49,6 +61,16 @@ export class RunRegistry {
       throw err;
     }
     return run;
+  }
+
+  /** Tracks a non-streaming call for shutdown (refused while shutting down); `end` when it has its answer. */
+  track(abort: UpstreamAbort): TrackedCall {
+    if (this.refusing) throw shuttingDown();
+    let end!: () => void;
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    const call = { ended, cut: false, end: () => (this.calls.delete(abort), end()) };
+    this.calls.set(abort, call);
+    return call;
   }
 
   /** The caller's live run with this id, if one runs in this process. */
@@ -71,19 +93,25 @@ export class RunRegistry {
    * run `failed`, to its client; a background run abandoned as it stands, for restart recovery) and waits for them to stop.
    */
   async drain(graceMs: number): Promise<{ ended: number; cut: number; abandoned: number }> {
-    const foreground = () => [...this.runs.values()].filter((run) => run.mode !== 'background');
+    const foreground = () => [...[...this.runs.values()].filter((run) => run.mode !== 'background').map((run) => run.ended), ...[...this.calls.values()].map((call) => call.ended)];
     const open = foreground().length;
     if (open > 0 && graceMs > 0) {
       let timer: NodeJS.Timeout | undefined;
       const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-      await Promise.race([Promise.all(foreground().map((run) => run.ended)), grace]);
+      await Promise.race([Promise.all(foreground()), grace]);
       clearTimeout(timer);
     }
     const left = [...this.runs.values()];
+    const calls = [...this.calls.entries()];
     for (const run of left) run.shutDown();
-    await Promise.all(left.map((run) => run.ended));
+    for (const [abort, call] of calls) {
+      call.cut = true;
+      abort.abort();
+    }
+    await Promise.all([...left.map((run) => run.ended), ...calls.map(([, call]) => call.ended)]);
     const abandoned = left.filter((run) => run.mode === 'background').length;
-    return { ended: open - (left.length - abandoned), cut: left.length - abandoned, abandoned };
+    const cut = left.length - abandoned + calls.length;
+    return { ended: open - cut, cut, abandoned };
   }
 
   /** A slot to run a background run upstream; waits (queued) while `maxConcurrent` run. */

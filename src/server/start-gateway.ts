@@ -1,5 +1,5 @@
 // Starts a gateway: opens (and migrates) the store, builds providers and the app, listens. Used by main and by tests.
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Logger } from 'pino';
@@ -47,6 +47,12 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     const s = serve({ fetch: app.fetch, hostname: config.server.host, port: config.server.port }, () => resolve(s));
     s.once('error', reject);
   });
+  /** Answers still being written, so that shutdown cuts no socket before its answer is out. */
+  const inFlight = new Set<ServerResponse>();
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+  });
   // Streams may legitimately stay open for many minutes; the server must not cut them.
   server.setTimeout?.(0);
   const port = (server.address() as AddressInfo).port;
@@ -80,6 +86,8 @@ export async function startGateway(config: Config, logger: Logger = createLogger
           'runs at shutdown: foreground ones that ended in the grace period, those cut (error + response.failed), background ones left for restart recovery',
         );
       }
+      // Every run and call has its end now: the answers being written are let out before the sockets are cut.
+      await answersSent(inFlight, 2_000);
       (server as Server).closeAllConnections();
       await closed;
       await Promise.all([...providers.values()].map((p) => p.close()));
@@ -87,4 +95,14 @@ export async function startGateway(config: Config, logger: Logger = createLogger
       await store.close();
     },
   };
+}
+
+/** Waits (at most `limitMs`) until every answer in flight has been written out and its response closed. */
+async function answersSent(inFlight: Set<ServerResponse>, limitMs: number): Promise<void> {
+  if (inFlight.size === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)));
+  const sent = Promise.all([...inFlight].map((res) => new Promise<void>((resolve) => (res.writableFinished || res.destroyed ? resolve() : res.once('close', () => resolve())))));
+  await Promise.race([sent, limit]);
+  clearTimeout(timer);
 }
