@@ -36,7 +36,7 @@ type Expected = { status: 200 } | { status: 400 | 404; param: string; code?: str
  * (ids the capturing stub issued, a conversation), never a validation error about another field.
  */
 function expectedFor(body: JsonObject): Expected {
-  if (body.conversation) return { status: 400, param: 'conversation' };
+  if (body.conversation) return { status: 404, param: 'conversation', code: 'conversation_not_found' };
   if (body.previous_response_id) return { status: 404, param: 'previous_response_id', code: 'previous_response_not_found' };
   const input = Array.isArray(body.input) ? (body.input as JsonObject[]) : [];
   const reference = input.findIndex((item) => item.type === 'item_reference');

@@ -1,4 +1,4 @@
-// Resolves the state a request points at (the previous_response_id chain, item references, reasoning replayed by id) and keeps reasoning with its maker.
+// Resolves the state a request points at (the previous_response_id chain or a conversation's items, item references, reasoning replayed by id) and keeps reasoning with its maker.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { untagItem } from '../../transformers/maker-tag.js';
 import type { ConversionWarning, ResponseItem } from '../../transformers/responses-types.js';
@@ -20,7 +20,7 @@ export interface TurnItem {
 export interface ResolvedInput {
   /** What goes upstream: history then this turn, or the client's input untouched when there is no state. */
   upstreamInput: string | ResponseItem[];
-  /** How many items at the start of `upstreamInput` came from the previous_response_id chain. */
+  /** How many items at the start of `upstreamInput` came from the previous_response_id chain or the conversation. */
   historyLength: number;
   /** This turn's items as stored and listed (an item left out upstream included: the client sent it). */
   turnItems: TurnItem[];
@@ -28,11 +28,13 @@ export interface ResolvedInput {
 }
 
 /** The store's reads that state resolution needs. */
-export type StoredState = Pick<ResponseStore, 'loadChain' | 'findItemsById'>;
+export type StoredState = Pick<ResponseStore, 'loadChain' | 'findItemsById' | 'loadConversation'>;
 
 export interface InputState {
   input: string | ResponseItem[] | undefined;
   previousResponseId: string | null | undefined;
+  /** The conversation whose items, in order, come before this turn (never with previousResponseId). */
+  conversationId?: string | null;
   /** Whether the turn is stored: only then is every replayed item's provenance looked up, to be stored with it. */
   store: boolean;
 }
@@ -46,22 +48,24 @@ export async function resolveInput(
   state: StoredState,
   owner: string,
   target: TargetProvider,
-  { input, previousResponseId, store }: InputState,
+  { input, previousResponseId, conversationId, store }: InputState,
 ): Promise<ResolvedInput> {
   const warnings: ConversionWarning[] = [];
   const given: ResponseItem[] = input === undefined ? [] : typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : input;
 
   const history: ResponseItem[] = [];
-  if (previousResponseId) {
-    const chain = await state.loadChain(owner, previousResponseId);
-    if (!chain) {
-      throw notFound(`Previous response with id '${previousResponseId}' not found.`, 'previous_response_not_found', 'previous_response_id');
-    }
-    for (const { item, provider: madeBy } of chain) {
-      const withheld = withheldReason(item, madeBy, target);
-      if (withheld) warnings.push(leftOut('previous_response_id', item, withheld, target));
-      else history.push(item);
-    }
+  const stateParam = conversationId ? 'conversation' : 'previous_response_id';
+  const past = conversationId ? await state.loadConversation(owner, conversationId) : previousResponseId ? await state.loadChain(owner, previousResponseId) : [];
+  if (!past) {
+    throw conversationId
+      ? notFound(`Conversation with id '${conversationId}' not found.`, 'conversation_not_found', 'conversation')
+      : notFound(`Previous response with id '${previousResponseId}' not found.`, 'previous_response_not_found', 'previous_response_id');
+  }
+  // The same provenance rule for a chain and a conversation: reasoning goes back only to the provider that made it.
+  for (const { item, provider: madeBy } of past) {
+    const withheld = withheldReason(item, madeBy, target);
+    if (withheld) warnings.push(leftOut(stateParam, item, withheld, target));
+    else history.push(item);
   }
 
   const turn = await resolveTurn(state, owner, target, given, store, warnings);

@@ -1,6 +1,6 @@
 // One run of POST /v1/responses: plan (validate, route, resolve state), then run upstream (streamed through the sequencer, or in one body) to the store.
 import type { Logger } from 'pino';
-import { tagOutput } from '../../transformers/maker-tag.js';
+import { tagOutput, untagItem } from '../../transformers/maker-tag.js';
 import { completedSnapshot, responseSkeleton, type SnapshotOverrides } from '../../transformers/response-snapshot.js';
 import { type ConversionWarning, type ResponseItem, type ResponseObject, type ResponsesEvent } from '../../transformers/responses-types.js';
 import type { StreamFailure } from '../../transformers/sequencer.js';
@@ -9,7 +9,7 @@ import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
 import { statusForUpstreamCode } from '../errors/status-for-upstream-code.js';
 import type { Provider, UpstreamCall, UpstreamRun } from '../providers/provider.js';
 import type { UpstreamAbort } from '../providers/upstream-abort.js';
-import type { ResponseRecord, ResponseStore } from '../store/response-store.js';
+import type { InputItem, ResponseRecord, ResponseStore } from '../store/response-store.js';
 import { newItemId, newResponseId } from './ids.js';
 import { parseCreateResponse, type CreateResponseBody } from './request-schema.js';
 import { resolveInput, type ResolvedInput } from './resolve-input.js';
@@ -34,6 +34,8 @@ export interface ResponsePlan {
   stream: boolean;
   /** Runs detached from its request (see runs/response-run.ts). */
   background: boolean;
+  /** The conversation it runs in: its items came first upstream, and its own are appended when it is stored. */
+  conversationId: string | null;
 }
 
 const unixNow = () => Math.floor(Date.now() / 1000);
@@ -50,9 +52,7 @@ export async function planResponse(
   if (body.previous_response_id && body.conversation) {
     throw invalidRequest('conversation', "Mutually exclusive parameters: Ensure you are only providing one of: 'previous_response_id' or 'conversation'.", 'mutually_exclusive_parameters');
   }
-  if (body.conversation) {
-    throw invalidRequest('conversation', 'Conversations are not supported by this gateway yet.', 'unsupported_parameter');
-  }
+  const conversationId = typeof body.conversation === 'string' ? body.conversation : (body.conversation?.id ?? null);
   if (body.background && body.store === false) {
     throw invalidRequest('store', 'Background responses are stored: `store: false` cannot be combined with `background: true`.', 'invalid_value');
   }
@@ -63,9 +63,11 @@ export async function planResponse(
   const input = await resolveInput(deps.store, owner, provider, {
     input: body.input as string | ResponseItem[] | undefined,
     previousResponseId: body.previous_response_id,
+    conversationId,
     store,
   });
-  return { id: id ?? newResponseId(), owner, body, route, provider, input, store, stream: body.stream === true, background: body.background === true };
+  const background = body.background === true;
+  return { id: id ?? newResponseId(), owner, body, route, provider, input, store, stream: body.stream === true, background, conversationId };
 }
 
 /**
@@ -85,7 +87,7 @@ export async function completeResponse(deps: PipelineDeps, plan: ResponsePlan, a
     const response = completedSnapshot(skeleton, upstream, overrides, now());
     if (response.status === 'failed') throw preOutputError(response.error);
     const upstreamId = typeof answer.response.id === 'string' ? answer.response.id : null;
-    return plan.store ? await persist(deps, plan, { response, upstreamId, exchange: answer.exchange, warnings }) : JSON.stringify(response);
+    return await persist(deps, plan, { response, upstreamId, exchange: answer.exchange, warnings });
   } catch (err) {
     abort.abort();
     throw withResponseId(err, plan);
@@ -94,7 +96,8 @@ export async function completeResponse(deps: PipelineDeps, plan: ResponsePlan, a
 
 /** The response as the gateway knows it before upstream answers, and the fields it owns whatever upstream says. */
 export function startingPoint(plan: ResponsePlan, now: () => number): { skeleton: ResponseObject; overrides: SnapshotOverrides } {
-  const overrides = { id: plan.id, previous_response_id: plan.body.previous_response_id ?? null, store: plan.store, background: plan.background };
+  const overrides: SnapshotOverrides = { id: plan.id, previous_response_id: plan.body.previous_response_id ?? null, store: plan.store, background: plan.background };
+  if (plan.conversationId !== null) overrides.conversation = { id: plan.conversationId };
   return { skeleton: responseSkeleton(plan.body, { createdAt: now(), model: plan.route.upstreamModel, overrides }), overrides };
 }
 
@@ -136,6 +139,8 @@ export function recordOf(deps: PipelineDeps, plan: ResponsePlan, { response, ups
     previousResponseId: plan.body.previous_response_id ?? null,
     response,
     input: plan.input.turnItems,
+    // As OpenAI does, a conversation gets the items of a response that completed (or ended incomplete) only.
+    conversationId: response.status === 'completed' || response.status === 'incomplete' ? plan.conversationId : null,
     exchange:
       deps.config.debug.upstream_exchanges && exchange
         ? { url: exchange.url, status: exchange.status, requestBody: exchange.requestBody, responseBody: exchange.responseBody(), warnings }
@@ -143,15 +148,30 @@ export function recordOf(deps: PipelineDeps, plan: ResponsePlan, { response, ups
   };
 }
 
-/** Stores a finished response durably; resolves with its JSON as stored once it is on disk, or fails with a logged 500. */
+/**
+ * Stores a finished response durably; resolves with its JSON as stored once it is on disk, or fails with a
+ * logged 500. A `store: false` response is not stored, but its items still join its conversation, if any:
+ * added to it directly (they belong to no response), in one transaction.
+ */
 export async function persist(deps: PipelineDeps, plan: ResponsePlan, outcome: Outcome): Promise<string> {
   const record = recordOf(deps, plan, outcome);
   try {
-    return await deps.store.saveResponse(record);
+    if (plan.store) return await deps.store.saveResponse(record);
+    if (record.conversationId) await deps.store.addConversationItems(plan.owner, record.conversationId, unstoredItems(record), deps.now?.() ?? unixNow());
+    return JSON.stringify(outcome.response);
   } catch (err) {
     deps.logger.error({ err, response_id: plan.id }, 'storing the response failed; the client is told it failed');
     throw new GatewayError({ status: 500, message: 'The gateway could not store the response.', type: 'server_error', code: 'server_error', cause: err });
   }
+}
+
+/** A `store: false` turn's input and output as conversation items: outputs as their provider made them (no maker tag), with it as their maker. */
+function unstoredItems(record: ResponseRecord): InputItem[] {
+  const output = record.response.output.map((tagged, position): InputItem => {
+    const { item } = untagItem(tagged);
+    return { id: typeof item.id === 'string' ? item.id : `${record.response.id}_out_${position}`, item, provider: record.provider };
+  });
+  return [...record.input, ...output];
 }
 
 export function failureOf(err: unknown, mask: (text: string) => string): StreamFailure {

@@ -321,7 +321,7 @@ export class ResponseRun {
         this.terminalLogged = takeForLog(this.log!, emitted);
         json = await deps.store.finishRun({ ...recordOf(deps, plan, outcome), input: [] }, this.terminalLogged);
       }
-      else json = plan.store ? await persist(deps, plan, outcome) : JSON.stringify(response);
+      else json = await persist(deps, plan, outcome);
     } catch (err) {
       // Not stored, so not acknowledged: a streaming client is told in the stream that the response failed.
       if (this.mode === 'json') throw err;

@@ -4,6 +4,7 @@ import type { HttpBindings } from '@hono/node-server';
 import { GatewayError } from '../errors/gateway-error.js';
 import { maskFor } from '../errors/mask-secrets.js';
 import type { PipelineDeps } from '../pipeline/run-response.js';
+import { conversationsRoutes } from '../routes/conversations-routes.js';
 import { modelsRoutes } from '../routes/models-routes.js';
 import { responsesRoutes } from '../routes/responses-routes.js';
 import type { RunRegistry } from '../runs/run-registry.js';
@@ -19,6 +20,7 @@ export function createApp(deps: PipelineDeps, runs: RunRegistry): Hono<{ Binding
   app.use('/v1/*', authenticate(deps.config.keys));
   app.route('/v1/responses', responsesRoutes(deps, runs));
   app.route('/v1/models', modelsRoutes(deps.config));
+  app.route('/v1/conversations', conversationsRoutes(deps));
 
   app.notFound((c) => c.json(new GatewayError({ status: 404, message: `Unknown endpoint: ${c.req.method} ${c.req.path}`, type: 'invalid_request_error', code: 'unknown_url' }).toBody(), 404));
   const mask = maskFor(deps.config);

@@ -36,6 +36,27 @@ export interface ResponseRecord {
   /** The input items of this turn only (not the resolved history). */
   input: InputItem[];
   exchange?: UpstreamExchange;
+  /**
+   * The conversation whose items this response's input then output are appended to, in the transaction
+   * that stores it (saveResponse, finishRun); null or absent: none.
+   */
+  conversationId?: string | null;
+}
+
+/** A conversation as the API shows it. */
+export interface ConversationObject {
+  id: string;
+  object: 'conversation';
+  created_at: number;
+  metadata: Record<string, string>;
+}
+
+/** How old, in seconds since the epoch, a row must be for retention to delete it; absent: kept. */
+export interface ExpiryCutoffs {
+  /** Responses created before this (finished ones only: a run going on is never deleted). */
+  responsesBefore?: number;
+  /** Conversations last changed before this. */
+  conversationsBefore?: number;
 }
 
 /** A background run as it starts: its response (queued) and input are stored at once, with the request that re-runs it after a restart. */
@@ -112,6 +133,33 @@ export interface ResponseStore {
   readEvents(owner: string, id: string, after: number): Promise<ResponsesEvent[] | undefined>;
   /** Runs left `queued` or `in_progress` (by a process that stopped), oldest first. */
   unfinishedRuns(): Promise<UnfinishedRun[]>;
+
+  // Conversations, each scoped to the owning key like the reads above. Items added to one directly belong
+  // to no response; a response's items are appended by saveResponse and finishRun (ResponseRecord.conversationId).
+
+  /** Stores a new conversation with its first items, in one transaction. */
+  createConversation(owner: string, conversation: ConversationObject, items: InputItem[]): Promise<void>;
+  getConversation(owner: string, id: string): Promise<ConversationObject | undefined>;
+  /** Replaces its metadata; undefined when it is not the owner's. */
+  updateConversation(owner: string, id: string, metadata: Record<string, string>, now: number): Promise<ConversationObject | undefined>;
+  /** Deletes it with its items (a response's own items stay with the response); false when it is not the owner's. */
+  deleteConversation(owner: string, id: string): Promise<boolean>;
+  /** Appends items after its last one, in one transaction; false when it is not the owner's. */
+  addConversationItems(owner: string, id: string, items: InputItem[], now: number): Promise<boolean>;
+  /** Its items as the API lists them; undefined when it is not the owner's. */
+  listConversationItems(owner: string, id: string, options: ListOptions): Promise<ItemPage | undefined>;
+  /** One of its items (the latest, should an id be there twice); undefined when either is not found. */
+  getConversationItem(owner: string, id: string, itemId: string): Promise<ResponseItem | undefined>;
+  /** Removes an item from it (a response's item stays with that response); false when either is not found. */
+  deleteConversationItem(owner: string, id: string, itemId: string): Promise<boolean>;
+  /** Every item, oldest first, with its provenance (what a response in it sees); undefined when it is not the owner's. */
+  loadConversation(owner: string, id: string): Promise<HistoryItem[] | undefined>;
+
+  /**
+   * Retention: deletes up to `limit` responses and up to `limit` conversations older than the cutoffs, each
+   * batch in one short transaction; resolves with how many of each went (fewer than `limit`: none are left).
+   */
+  deleteExpired(cutoffs: ExpiryCutoffs, limit: number): Promise<{ responses: number; conversations: number }>;
 
   /** Whether the store answers (for readiness). */
   ping(): Promise<void>;

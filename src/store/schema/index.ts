@@ -1,4 +1,6 @@
 // The store's tables as Kysely sees them: one file per table, gathered into the Database type.
+import { CONVERSATION_ITEMS_TABLE, type ConversationItemsTable } from './conversation-items-table.js';
+import { CONVERSATIONS_TABLE, type ConversationsTable } from './conversations-table.js';
 import { ITEMS_TABLE, type ItemsTable } from './items-table.js';
 import { RESPONSE_EVENTS_TABLE, type ResponseEventsTable } from './response-events-table.js';
 import { RESPONSES_TABLE, type ResponsesTable } from './responses-table.js';
@@ -11,6 +13,8 @@ export interface Database {
   [UPSTREAM_EXCHANGES_TABLE]: UpstreamExchangesTable;
   [RUNS_TABLE]: RunsTable;
   [RESPONSE_EVENTS_TABLE]: ResponseEventsTable;
+  [CONVERSATIONS_TABLE]: ConversationsTable;
+  [CONVERSATION_ITEMS_TABLE]: ConversationItemsTable;
 }
 
 export type { ItemDirection } from './items-table.js';

@@ -3,7 +3,23 @@ import { sql } from 'kysely';
 import type { ResponseStore } from '../response-store.js';
 import type { OpenedDatabase } from './open-database.js';
 import { deleteResponse, findItemsById, getResponse, listInputItems, loadChain } from './responses-repository.js';
+import {
+  expiredIds,
+  getConversation,
+  getConversationItem,
+  hasConversationItem,
+  listConversationItems,
+  loadConversation,
+} from './conversations-repository.js';
 import { retryWhileLocked } from './retry-while-locked.js';
+import {
+  serializeConversationCreate,
+  serializeConversationDelete,
+  serializeConversationItemDelete,
+  serializeConversationItems,
+  serializeConversationUpdate,
+  serializeExpiry,
+} from './serialize-conversation-writes.js';
 import { readEvents, unfinishedRuns } from './runs-repository.js';
 import {
   serializeEvents,
@@ -69,6 +85,39 @@ export function createSqliteStore({ db, writer, close }: OpenedDatabase): Respon
     findItemsById: (owner, ids) => findItemsById(db, owner, ids),
     readEvents: (owner, id, after) => readEvents(db, owner, id, after),
     unfinishedRuns: () => unfinishedRuns(db),
+
+    // A conversation write that must know whether the conversation is the owner's reads first, then writes
+    // through the writer; each statement is guarded, so one deleted meanwhile takes no rows.
+    createConversation: (owner, conversation, items) => writer.write(serializeConversationCreate(owner, conversation, items)),
+    getConversation: (owner, id) => getConversation(db, owner, id),
+    async updateConversation(owner, id, metadata, now) {
+      if (!(await getConversation(db, owner, id))) return undefined;
+      await writer.write(serializeConversationUpdate(id, metadata, now));
+      return getConversation(db, owner, id);
+    },
+    async deleteConversation(owner, id) {
+      if (!(await getConversation(db, owner, id))) return false;
+      await writer.write(serializeConversationDelete(id));
+      return true;
+    },
+    async addConversationItems(owner, id, items, now) {
+      if (!(await getConversation(db, owner, id))) return false;
+      await writer.write(serializeConversationItems(owner, id, items, now));
+      return true;
+    },
+    listConversationItems: (owner, id, options) => listConversationItems(db, owner, id, options),
+    getConversationItem: (owner, id, itemId) => getConversationItem(db, owner, id, itemId),
+    async deleteConversationItem(owner, id, itemId) {
+      if (!(await hasConversationItem(db, owner, id, itemId))) return false;
+      await writer.write(serializeConversationItemDelete(id, itemId));
+      return true;
+    },
+    loadConversation: (owner, id) => loadConversation(db, owner, id),
+    async deleteExpired(cutoffs, limit) {
+      const { responses, conversations } = await expiredIds(db, cutoffs, limit);
+      if (responses.length + conversations.length > 0) await writer.write(serializeExpiry(responses, conversations));
+      return { responses: responses.length, conversations: conversations.length };
+    },
 
     async ping() {
       await sql`SELECT 1`.execute(db);

@@ -1,8 +1,9 @@
 // Reads and deletes stored responses and their items (Kysely, on the writer's connection); every lookup is scoped to the owning key.
-import { type Kysely, sql } from 'kysely';
+import { CompiledQuery, type Kysely, sql } from 'kysely';
 import type { ResponseItem, ResponseObject } from '../../../transformers/responses-types.js';
 import type { HistoryItem, ItemPage, ListOptions } from '../response-store.js';
 import type { Database, ItemDirection } from '../schema/index.js';
+import { WRITE_SQL } from './write-statements.js';
 
 export async function getResponse(db: Kysely<Database>, owner: string, id: string): Promise<ResponseObject | undefined> {
   const row = await db
@@ -28,6 +29,8 @@ export async function deleteResponse(db: Kysely<Database>, owner: string, id: st
   return db.transaction().execute(async (trx) => {
     const found = await trx.selectFrom('responses').select('id').where('id', '=', id).where('owner', '=', owner).executeTakeFirst();
     if (!found) return false;
+    // What the response appended to conversations stays there: those rows keep a copy of each item.
+    await trx.executeQuery(CompiledQuery.raw(WRITE_SQL.detachResponseFromConversations, [id]));
     await trx.deleteFrom('response_events').where('response_id', '=', id).execute();
     await trx.deleteFrom('runs').where('response_id', '=', id).execute();
     await trx.deleteFrom('upstream_exchanges').where('response_id', '=', id).execute();

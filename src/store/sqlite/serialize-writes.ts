@@ -145,6 +145,12 @@ function* serializeSteps(record: ResponseRecord, stage: Stage): Generator<void, 
     rows.push(['insertExchange', [response.id, owner, provider, url, status, requestBody, responseBody, JSON.stringify(warnings), response.created_at], chars]);
     size += chars;
   }
+  if (record.conversationId && stage !== 'start') {
+    // Last: the input (stored at the start for a background run) and the output are in items by now.
+    const at = typeof response.completed_at === 'number' ? response.completed_at : response.created_at;
+    rows.push(['appendResponseToConversation', [at, response.id, record.conversationId], 0]);
+    rows.push(['touchConversation', [at, record.conversationId], 0]);
+  }
   return { rows, responseJson, outputJson, size };
 }
 

@@ -17,6 +17,40 @@ export const WRITE_SQL = {
   deleteRun: 'DELETE FROM runs WHERE response_id = ?',
   deleteEvents: 'DELETE FROM response_events WHERE response_id = ?',
   requeueResponse: `UPDATE responses SET status = 'queued', response_json = json_set(response_json, '$.status', 'queued') WHERE id = ?`,
+  // Retention deletes a response as deleteResponse does: its items leave the conversations they are in first.
+  deleteExchange: 'DELETE FROM upstream_exchanges WHERE response_id = ?',
+  deleteItems: 'DELETE FROM items WHERE response_id = ?',
+  deleteResponse: 'DELETE FROM responses WHERE id = ?',
+  insertConversation: 'INSERT INTO conversations (id, owner, created_at, updated_at, metadata_json) VALUES (?, ?, ?, ?, ?)',
+  updateConversation: 'UPDATE conversations SET metadata_json = ?, updated_at = MAX(updated_at, ?) WHERE id = ?',
+  touchConversation: 'UPDATE conversations SET updated_at = MAX(updated_at, ?) WHERE id = ?',
+  deleteConversation: 'DELETE FROM conversations WHERE id = ?',
+  deleteConversationItems: 'DELETE FROM conversation_items WHERE conversation_id = ?',
+  deleteConversationItem: 'DELETE FROM conversation_items WHERE conversation_id = ? AND id = ?',
+  // An item added directly takes the next position; a conversation deleted meanwhile gets nothing.
+  // Parameters: conversation, conversation, owner, id, type, provider, item JSON, created_at, conversation.
+  insertConversationItem: `INSERT INTO conversation_items (conversation_id, position, owner, id, type, provider, item_json, created_at)
+     SELECT ?, COALESCE((SELECT MAX(position) FROM conversation_items WHERE conversation_id = ?), -1) + 1, ?, ?, ?, ?, ?, ?
+      WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ?)`,
+  // A response's input then output, appended together after the conversation's last item, by reference to
+  // their rows in items (stored once). One statement: nothing can come between them. The owner must match.
+  // Parameters: created_at, response, conversation.
+  appendResponseToConversation: `INSERT INTO conversation_items (conversation_id, position, owner, id, type, response_id, direction, item_position, created_at)
+     SELECT c.id,
+            COALESCE((SELECT MAX(ci.position) FROM conversation_items ci WHERE ci.conversation_id = c.id), -1)
+              + ROW_NUMBER() OVER (ORDER BY i.direction, i.position),
+            i.owner, i.id, i.type, i.response_id, i.direction, i.position, ?
+       FROM conversations c JOIN items i ON i.response_id = ? AND i.owner = c.owner
+      WHERE c.id = ?
+      ORDER BY i.direction, i.position`,
+  // Before a response's items go, the conversations holding them keep a copy of each (then it belongs to no response).
+  detachResponseFromConversations: `UPDATE conversation_items SET
+       item_json = (SELECT i.item_json FROM items i WHERE i.response_id = conversation_items.response_id
+                       AND i.direction = conversation_items.direction AND i.position = conversation_items.item_position),
+       provider = (SELECT i.provider FROM items i WHERE i.response_id = conversation_items.response_id
+                       AND i.direction = conversation_items.direction AND i.position = conversation_items.item_position),
+       response_id = NULL, direction = NULL, item_position = NULL
+     WHERE response_id = ?`,
 } as const;
 
 export type StatementName = keyof typeof WRITE_SQL;
