@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { JsonObject } from '../transformers/responses-types.js';
 import { fixturePath, fixtureReply, gate } from './support/mock-upstream.js';
 import { validateSchema } from './support/openapi-validator.js';
+import { errorOf } from './support/sdk-error-of.js';
 import { useGatewayWithMock } from './support/test-gateway.js';
 
 const env = useGatewayWithMock();
@@ -17,16 +18,6 @@ beforeAll(() => {
 });
 
 const recorded = (name: string) => JSON.parse(readFileSync(fixturePath(`openai/${name}`), 'utf8')) as JsonObject;
-
-async function errorOf(call: () => Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
-  try {
-    await call();
-  } catch (err) {
-    if (err instanceof OpenAI.APIError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const user = (text: string) => ({ type: 'message' as const, role: 'user' as const, content: text });
 /** The texts of a list of items, for comparing orders. */

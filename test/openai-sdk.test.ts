@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../transformers/responses-types.js';
 import { fixtureReply } from './support/mock-upstream.js';
 import { streamViolations } from './support/stream-invariants.js';
+import { errorOf } from './support/sdk-error-of.js';
 import { useGatewayWithMock } from './support/test-gateway.js';
 
 const env = useGatewayWithMock();
@@ -20,17 +21,6 @@ const bodyOf = (page: object) => (page as unknown as { body: JsonObject }).body;
 
 /** The body the gateway sent upstream for the most recent call. */
 const lastUpstreamBody = () => env.upstream.received.at(-1)!.json;
-
-/** Runs `call` and returns the error it threw (fails the test if it did not throw). */
-async function errorOf(call: () => Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
-  try {
-    await call();
-  } catch (err) {
-    if (err instanceof OpenAI.APIError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const CALCULATOR: OpenAI.Responses.FunctionTool = {
   type: 'function',
