@@ -1,7 +1,7 @@
 // The cases every ResponseStore implementation must pass, written once: SQLite runs them today, PostgreSQL will.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResponseItem, ResponseObject, ResponsesEvent } from '../../transformers/responses-types.js';
-import type { InputItem, NewRun, ResponseRecord, ResponseStore } from '../../src/store/response-store.js';
+import type { ConversationObject, InputItem, NewRun, ResponseRecord, ResponseStore } from '../../src/store/response-store.js';
 
 /** A fresh, empty store, and a way to open the same stored data again once it is closed (a restart). */
 export interface OpenedTestStore {
@@ -64,6 +64,13 @@ function newRun(id: string, createdAt = 1_700_000_000, owner = 'alice'): NewRun 
 
 function events(from: number, ...types: string[]): ResponsesEvent[] {
   return types.map((type, i) => ({ type, sequence_number: from + i, ...(type === 'response.output_text.delta' ? { delta: 'x', item_id: 'msg', output_index: 0, content_index: 0 } : {}) }));
+}
+
+const conversation = (id: string, metadata: Record<string, string> = {}, createdAt = 1_700_000_000): ConversationObject => ({ id, object: 'conversation', created_at: createdAt, metadata });
+const direct = (id: string, text: string, provider: string | null = null): InputItem => ({ id, item: message(id, text), provider });
+/** A conversation's item ids in order (oldest first). */
+async function conversationIds(store: ResponseStore, owner: string, id: string): Promise<string[] | undefined> {
+  return (await store.listConversationItems(owner, id, { limit: 100, order: 'asc' }))?.items.map((item) => item.id as string);
 }
 
 const sequences = (logged: ResponsesEvent[] | undefined) => logged?.map((e) => e.sequence_number);
@@ -274,6 +281,113 @@ export function describeStoreContract(name: string, openStore: () => Promise<Ope
       expect(sequences(await store.readEvents('alice', 'resp_long', -1))).toEqual([0, 1]);
       const page = await store.listInputItems('alice', 'resp_long', { limit: 1, order: 'desc' });
       expect(page?.items.map((item) => item.id)).toEqual(['in_2999']);
+    });
+
+    it('keeps a conversation with its first items, its metadata, and items added later, scoped to its owner', async () => {
+      const { store } = await fresh();
+      await store.createConversation('alice', conversation('conv_1', { a: '1' }), [direct('c_1', 'one'), direct('c_2', 'two')]);
+      expect(await store.getConversation('alice', 'conv_1')).toEqual(conversation('conv_1', { a: '1' }));
+      expect(await store.addConversationItems('alice', 'conv_1', [direct('c_3', 'three', 'openai')], 1_700_000_010)).toBe(true);
+      expect(await conversationIds(store, 'alice', 'conv_1')).toEqual(['c_1', 'c_2', 'c_3']);
+      expect(await store.getConversationItem('alice', 'conv_1', 'c_2')).toEqual(message('c_2', 'two'));
+      expect((await store.loadConversation('alice', 'conv_1'))?.map(({ item, provider }) => [item.id, provider])).toEqual([
+        ['c_1', null],
+        ['c_2', null],
+        ['c_3', 'openai'],
+      ]);
+      expect(await store.updateConversation('alice', 'conv_1', { b: '2' }, 1_700_000_020)).toEqual(conversation('conv_1', { b: '2' }));
+
+      expect(await store.getConversation('bob', 'conv_1')).toBeUndefined();
+      expect(await store.updateConversation('bob', 'conv_1', { x: 'y' }, 1_700_000_030)).toBeUndefined();
+      expect(await store.addConversationItems('bob', 'conv_1', [direct('c_bob', 'intruder')], 1_700_000_030)).toBe(false);
+      expect(await store.listConversationItems('bob', 'conv_1', { limit: 20, order: 'asc' })).toBeUndefined();
+      expect(await store.getConversationItem('bob', 'conv_1', 'c_1')).toBeUndefined();
+      expect(await store.loadConversation('bob', 'conv_1')).toBeUndefined();
+      expect(await store.deleteConversationItem('bob', 'conv_1', 'c_1')).toBe(false);
+      expect(await store.deleteConversation('bob', 'conv_1')).toBe(false);
+      expect(await conversationIds(store, 'alice', 'conv_1')).toEqual(['c_1', 'c_2', 'c_3']);
+
+      expect(await store.deleteConversationItem('alice', 'conv_1', 'c_2')).toBe(true);
+      expect(await store.deleteConversationItem('alice', 'conv_1', 'c_2')).toBe(false);
+      expect(await conversationIds(store, 'alice', 'conv_1')).toEqual(['c_1', 'c_3']);
+      expect(await store.deleteConversation('alice', 'conv_1')).toBe(true);
+      expect(await store.getConversation('alice', 'conv_1')).toBeUndefined();
+      expect(await store.listConversationItems('alice', 'conv_1', { limit: 20, order: 'asc' })).toBeUndefined();
+    });
+
+    it("lists a conversation's items in both orders, a page at a time after a cursor", async () => {
+      const { store } = await fresh();
+      await store.createConversation('alice', conversation('conv_pages'), [1, 2, 3, 4, 5].map((n) => direct(`c_${n}`, `item ${n}`)));
+      const ids = async (options: { limit: number; order: 'asc' | 'desc'; after?: string }) => {
+        const page = await store.listConversationItems('alice', 'conv_pages', options);
+        return { ids: page?.items.map((item) => item.id), hasMore: page?.hasMore };
+      };
+      expect(await ids({ limit: 2, order: 'asc' })).toEqual({ ids: ['c_1', 'c_2'], hasMore: true });
+      expect(await ids({ limit: 2, order: 'asc', after: 'c_4' })).toEqual({ ids: ['c_5'], hasMore: false });
+      expect(await ids({ limit: 2, order: 'desc' })).toEqual({ ids: ['c_5', 'c_4'], hasMore: true });
+      expect(await ids({ limit: 10, order: 'desc', after: 'c_3' })).toEqual({ ids: ['c_2', 'c_1'], hasMore: false });
+      expect(await ids({ limit: 10, order: 'asc', after: 'c_unknown' })).toEqual({ ids: [], hasMore: false });
+    });
+
+    it("appends a response's input then output to its conversation when it is stored, foreground or background, and keeps them when the response is deleted", async () => {
+      const { store } = await fresh();
+      await store.createConversation('alice', conversation('conv_turns'), [direct('c_first', 'first')]);
+      await store.saveResponse({ ...finished('resp_fg'), conversationId: 'conv_turns' });
+      const run = newRun('resp_bg');
+      await store.createRun(run);
+      // Only its end appends a background run's items: begun, it is not in the conversation yet.
+      expect(await conversationIds(store, 'alice', 'conv_turns')).toEqual(['c_first', 'in_resp_fg', 'msg_resp_fg']);
+      await store.finishRun({ ...finished('resp_bg'), input: [], conversationId: 'conv_turns' }, []);
+      expect(await conversationIds(store, 'alice', 'conv_turns')).toEqual(['c_first', 'in_resp_fg', 'msg_resp_fg', 'in_resp_bg', 'msg_resp_bg']);
+      expect((await store.loadConversation('alice', 'conv_turns'))?.map(({ item, direction, provider }) => [item.id, direction, provider])).toEqual([
+        ['c_first', 'input', null],
+        ['in_resp_fg', 'input', null],
+        ['msg_resp_fg', 'output', 'openai'],
+        ['in_resp_bg', 'input', null],
+        ['msg_resp_bg', 'output', 'openai'],
+      ]);
+
+      const before = await store.listConversationItems('alice', 'conv_turns', { limit: 100, order: 'asc' });
+      expect(await store.deleteResponse('alice', 'resp_fg')).toBe(true);
+      expect(await store.listConversationItems('alice', 'conv_turns', { limit: 100, order: 'asc' })).toEqual(before);
+      expect((await store.loadConversation('alice', 'conv_turns'))?.[2]).toEqual({ item: answer('msg_resp_fg', 'hello'), direction: 'output', provider: 'openai' });
+      expect(await store.deleteConversationItem('alice', 'conv_turns', 'msg_resp_fg')).toBe(true);
+
+      // Deleting the conversation leaves the responses.
+      expect(await store.deleteConversation('alice', 'conv_turns')).toBe(true);
+      expect(await store.getResponse('alice', 'resp_bg')).toMatchObject({ id: 'resp_bg', output: [{ id: 'msg_resp_bg' }] });
+      // A response stored into a conversation that is gone (or another key's) appends nothing and is stored all the same.
+      await store.createConversation('bob', conversation('conv_bob'), []);
+      await store.saveResponse({ ...finished('resp_late'), conversationId: 'conv_turns' });
+      await store.saveResponse({ ...finished('resp_wrong_owner'), conversationId: 'conv_bob' });
+      expect(await store.getResponse('alice', 'resp_late')).toMatchObject({ id: 'resp_late' });
+      expect(await conversationIds(store, 'bob', 'conv_bob')).toEqual([]);
+    });
+
+    it('deletes expired responses and conversations in batches, oldest first, never a run going on', async () => {
+      const { store } = await fresh();
+      for (let day = 0; day < 5; day++) await store.saveResponse({ ...finished(`resp_day${day}`), response: { ...responseObject(`resp_day${day}`, 'completed', [answer(`msg_day${day}`, 'hi')]), created_at: 1_700_000_000 + day * 86_400 } });
+      await store.createRun(newRun('resp_running', 1_700_000_000));
+      await store.createConversation('alice', conversation('conv_old', {}, 1_700_000_000), []);
+      await store.createConversation('alice', conversation('conv_used', {}, 1_700_000_000), []);
+      await store.createConversation('alice', conversation('conv_new', {}, 1_700_000_000 + 4 * 86_400), []);
+      // Used lately: retention counts from its last change.
+      await store.addConversationItems('alice', 'conv_used', [direct('c_late', 'late')], 1_700_000_000 + 4 * 86_400);
+      await store.saveResponse({ ...finished('resp_in_conv'), conversationId: 'conv_used' });
+
+      const cutoffs = { responsesBefore: 1_700_000_000 + 3 * 86_400, conversationsBefore: 1_700_000_000 + 3 * 86_400 };
+      expect(await store.deleteExpired(cutoffs, 2)).toEqual({ responses: 2, conversations: 1 });
+      expect(await store.getResponse('alice', 'resp_day0')).toBeUndefined();
+      expect(await store.getResponse('alice', 'resp_day2')).toMatchObject({ id: 'resp_day2' });
+      expect(await store.deleteExpired(cutoffs, 2)).toEqual({ responses: 2, conversations: 0 });
+      expect(await store.deleteExpired(cutoffs, 2)).toEqual({ responses: 0, conversations: 0 });
+      expect(await store.getResponse('alice', 'resp_day3')).toMatchObject({ id: 'resp_day3' });
+      expect(await store.getResponse('alice', 'resp_running')).toMatchObject({ status: 'queued' });
+      expect(await store.getConversation('alice', 'conv_old')).toBeUndefined();
+      // A response deleted by retention leaves what it appended to a conversation that is kept.
+      expect(await store.getResponse('alice', 'resp_in_conv')).toBeUndefined();
+      expect(await conversationIds(store, 'alice', 'conv_used')).toEqual(['c_late', 'in_resp_in_conv', 'msg_resp_in_conv']);
+      expect(await store.deleteExpired({}, 10)).toEqual({ responses: 0, conversations: 0 });
     });
   });
 }

@@ -13,6 +13,7 @@ export interface ConversationItemsTable {
   type: string;
   /** The items row this names (a response's input or output), or null: then the item is here (item_json). */
   response_id: string | null;
+  /** Whether it was a response's input or output (kept when the response is deleted); null: added directly. */
   direction: ItemDirection | null;
   item_position: number | null;
   /** Provenance of an item kept here (an item's own, when it is a response's, is in items). */

@@ -43,13 +43,14 @@ export const WRITE_SQL = {
        FROM conversations c JOIN items i ON i.response_id = ? AND i.owner = c.owner
       WHERE c.id = ?
       ORDER BY i.direction, i.position`,
-  // Before a response's items go, the conversations holding them keep a copy of each (then it belongs to no response).
+  // Before a response's items go, the conversations holding them keep a copy of each (then it belongs to no
+  // response; its direction stays, to tell an output from an input).
   detachResponseFromConversations: `UPDATE conversation_items SET
        item_json = (SELECT i.item_json FROM items i WHERE i.response_id = conversation_items.response_id
                        AND i.direction = conversation_items.direction AND i.position = conversation_items.item_position),
        provider = (SELECT i.provider FROM items i WHERE i.response_id = conversation_items.response_id
                        AND i.direction = conversation_items.direction AND i.position = conversation_items.item_position),
-       response_id = NULL, direction = NULL, item_position = NULL
+       response_id = NULL, item_position = NULL
      WHERE response_id = ?`,
 } as const;
 
