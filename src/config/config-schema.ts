@@ -140,6 +140,15 @@ export const configSchema = z
       })
       .strict()
       .default({ upstream_exchanges: true }),
+    retention: z
+      .object({
+        /** Days a finished response is kept (counted from its creation), then deleted; absent: kept for good. */
+        responses_days: numberValue(z.number().positive()).optional(),
+        /** Days a conversation is kept after its last change (created, metadata, items added), then deleted with its items; absent: kept. */
+        conversations_days: numberValue(z.number().positive()).optional(),
+      })
+      .strict()
+      .default({}),
     logging: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()

@@ -8,6 +8,7 @@ import { createProviders } from '../providers/create-providers.js';
 import { recoverRuns } from '../runs/recover-runs.js';
 import { RunRegistry } from '../runs/run-registry.js';
 import { openStore } from '../store/open-store.js';
+import { startRetentionCleaner } from '../store/start-retention-cleaner.js';
 import { createApp } from './create-app.js';
 import { createLogger } from './create-logger.js';
 
@@ -17,9 +18,15 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
+/** What tests inject: the retention cleaner's clock (seconds since the epoch) and how often it looks. */
+export interface GatewayOptions {
+  now?: () => number;
+  retentionIntervalMs?: number;
+}
+
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
-export async function startGateway(config: Config, logger: Logger = createLogger(config)): Promise<RunningGateway> {
+export async function startGateway(config: Config, logger: Logger = createLogger(config), options: GatewayOptions = {}): Promise<RunningGateway> {
   if (config.keys.length === 0 && !LOOPBACK.has(config.server.host)) {
     throw new Error(
       `refusing to listen on ${config.server.host} with no API keys configured: anyone who reaches it could use your providers. ` +
@@ -42,6 +49,8 @@ export async function startGateway(config: Config, logger: Logger = createLogger
   // Before listening: no client sees a run the previous process left in progress.
   const recovered = await recoverRuns(deps, runs);
   if (recovered.rerun + recovered.failed > 0) logger.warn(recovered, 'restart recovery: background runs left unfinished were run again (no output yet) or ended failed');
+
+  const retention = startRetentionCleaner({ store, retention: config.retention, logger, now: options.now, intervalMs: options.retentionIntervalMs });
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.server.host, port: config.server.port }, () => resolve(s));
@@ -91,6 +100,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
       (server as Server).closeAllConnections();
       await closed;
       await Promise.all([...providers.values()].map((p) => p.close()));
+      await retention.stop();
       // Flushes the store's writes first.
       await store.close();
     },
