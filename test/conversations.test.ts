@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { tagMaker } from '../transformers/maker-tag.js';
 import type { JsonObject } from '../transformers/responses-types.js';
 import { fixturePath, fixtureReply, gate } from './support/mock-upstream.js';
 import { validateSchema } from './support/openapi-validator.js';
@@ -129,6 +130,33 @@ describe('conversations (every endpoint)', () => {
     const allDesc: string[] = [];
     for await (const item of alice.conversations.items.list(id, { limit: 4 })) allDesc.push(...texts([item]));
     expect(allDesc).toEqual([...words].reverse());
+  });
+});
+
+describe('conversation items and their makers', () => {
+  it('an item_reference added to a conversation becomes the stored item it names; an unknown one is a 404 naming it', async () => {
+    env.upstream.reply('/v1/responses', fixtureReply('openai/response-in-conversation.json'));
+    const earlier = await alice.responses.create({ model: 'gpt-4o', input: 'earlier' });
+    const { id } = await alice.conversations.create();
+    const added = await alice.conversations.items.create(id, { items: [{ type: 'item_reference', id: earlier.output[0]!.id! }] });
+    expect(added.data).toEqual([expect.objectContaining({ id: earlier.output[0]!.id, type: 'message', role: 'assistant' })]);
+    const unknown = await errorOf(() => alice.conversations.items.create(id, { items: [{ type: 'item_reference', id: 'msg_nowhere' }] }));
+    expect([unknown.status, (unknown.error as JsonObject).param]).toEqual([404, 'items[0]']);
+  });
+
+  it('reasoning a client adds from a store: false output goes back only to the provider its blob names', async () => {
+    const reasoning = { type: 'reasoning', id: 'rs_added', summary: [], encrypted_content: tagMaker('blob-made-by-openai', 'openai') };
+    const { id } = await alice.conversations.create({ items: [user('think'), reasoning as never] });
+    env.upstream.reply('/v1/responses', fixtureReply('xai/reasoning-summary-text.sse'));
+    await alice.responses.create({ model: 'grok-code-fast-1', input: 'on xAI', conversation: id });
+    const toXai = env.upstream.received.at(-1)!;
+    expect(toXai.body).not.toContain('blob-made-by-openai');
+    expect(upstreamInputTexts(toXai).slice(0, 1)).toEqual(['think']);
+
+    env.upstream.reply('/v1/responses', fixtureReply('openai/response-in-conversation.json'));
+    await alice.responses.create({ model: 'gpt-4o', input: 'back on OpenAI', conversation: id });
+    const toOpenai = (env.upstream.received.at(-1)!.json.input as JsonObject[]).filter((item) => item.type === 'reasoning');
+    expect(toOpenai.map((item) => [item.id, item.encrypted_content])).toEqual([['rs_added', 'blob-made-by-openai']]);
   });
 });
 

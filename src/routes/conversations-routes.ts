@@ -1,6 +1,7 @@
 // /v1/conversations: create, retrieve, update (POST), delete, and their items (list, add, retrieve, delete); each id scoped to the caller's key.
 import { Hono } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
+import { untagItem } from '../../transformers/maker-tag.js';
 import type { ResponseItem } from '../../transformers/responses-types.js';
 import { notFound } from '../errors/gateway-error.js';
 import { inputItemId, newItemId } from '../pipeline/ids.js';
@@ -98,15 +99,23 @@ export function conversationsRoutes(deps: PipelineDeps): Hono<Env> {
 }
 
 /**
- * Items as a conversation keeps them: each with an id (the client's, or a new one) and its maker, looked up
- * by id, so that reasoning copied from an earlier output goes back only to the provider that made it.
+ * Items as a conversation keeps them: each with an id (the client's, or a new one) and its maker, so that
+ * reasoning goes back only to the provider that made it. The maker is the stored item's of that id, or the
+ * one a `store: false` output names in its blob (the blob is kept as its maker made it); an
+ * `item_reference` becomes the stored item it names (unknown: 404 naming it).
  */
 async function stampItems(store: ResponseStore, owner: string, items: ResponseItem[]): Promise<InputItem[]> {
   const ids = items.map((item) => item.id).filter((id): id is string => typeof id === 'string');
   const known = await store.findItemsById(owner, ids);
-  return items.map((given) => {
-    const type = typeof given.type === 'string' ? given.type : 'message';
-    const id = typeof given.id === 'string' ? given.id : inputItemId(type);
-    return { id, item: { ...given, type, id }, provider: known.get(id)?.provider ?? null };
+  return items.map((given, index) => {
+    const found = typeof given.id === 'string' ? known.get(given.id) : undefined;
+    if (given.type === 'item_reference') {
+      if (!found) throw notFound(`Item with id '${String(given.id)}' not found.`, 'item_not_found', `items[${index}]`);
+      return { id: given.id as string, item: found.item, provider: found.provider };
+    }
+    const { item: untagged, maker } = untagItem(given);
+    const type = typeof untagged.type === 'string' ? untagged.type : 'message';
+    const id = typeof untagged.id === 'string' ? untagged.id : inputItemId(type);
+    return { id, item: { ...untagged, type, id }, provider: found?.provider ?? maker ?? null };
   });
 }
