@@ -111,6 +111,17 @@ describe('validation names the bad key', () => {
   });
 });
 
+describe('retention', () => {
+  it('keeps everything by default; days may come from variables; a day count that is not positive names its key', () => {
+    expect(parseConfig('', 'test.yaml', {}).retention).toEqual({});
+    const config = parseConfig('retention:\n  responses_days: ${DAYS}\n  conversations_days: 0.5\n', 'test.yaml', { DAYS: '30' });
+    expect(config.retention).toEqual({ responses_days: 30, conversations_days: 0.5 });
+    expect(failure('retention: { responses_days: 0 }')).toMatch(/retention\.responses_days/);
+    expect(failure('retention: { conversations_days: forever }')).toMatch(/retention\.conversations_days/);
+    expect(failure('retention: { days: 3 }')).toMatch(/retention/);
+  });
+});
+
 describe('the shipped config.yaml', () => {
   it('parses with an empty environment: no keys, providers waiting for their variables', () => {
     const config = loadConfig(join(repoRoot, 'config.yaml'), {});
@@ -121,6 +132,7 @@ describe('the shipped config.yaml', () => {
     expect(config.providers.openai).toMatchObject({ type: 'openai-responses', api_key: '${OPENAI_API_KEY}' });
     expect(config.providers.xai).toMatchObject({ quirks: 'xai', api_key: '${XAI_API_KEY}' });
     expect(config.models['gpt-5-nano']).toEqual({ provider: 'openai', model: 'gpt-5-nano-2025-08-07' });
+    expect(config.retention).toEqual({});
   });
 
   it('takes the key from JUNCTION_API_KEY', () => {
