@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { tagMaker } from '../transformers/maker-tag.js';
 import type { JsonObject } from '../transformers/responses-types.js';
 import { fixturePath, fixtureReply, gate } from './support/mock-upstream.js';
-import { validateSchema } from './support/openapi-validator.js';
+import { validateResponseObject, validateSchema } from './support/openapi-validator.js';
 import { errorOf } from './support/sdk-error-of.js';
 import { useGatewayWithMock } from './support/test-gateway.js';
 
@@ -50,6 +50,8 @@ describe('conversations (the recorded shapes)', () => {
     env.upstream.reply('/v1/responses', fixtureReply('openai/response-in-conversation.json'));
     const answered = await alice.responses.create({ ...(first as object), model: 'gpt-4o', conversation: conversation.id } as OpenAI.Responses.ResponseCreateParamsNonStreaming);
     expect(answered.conversation).toEqual({ id: conversation.id });
+    const { output_text: _text, ...answeredBody } = answered;
+    expect(validateResponseObject(answeredBody)).toEqual([]);
     expect(answered.output_text).toBe('stored');
     const sent = env.upstream.received.at(-1)!.json;
     expect(sent).not.toHaveProperty('conversation');
