@@ -364,6 +364,17 @@ export function describeStoreContract(name: string, openStore: () => Promise<Ope
       expect(await conversationIds(store, 'bob', 'conv_bob')).toEqual([]);
     });
 
+    it('appends a long history to its conversation whole (a record an implementation may commit in slices)', async () => {
+      const { store } = await fresh();
+      await store.createConversation('alice', conversation('conv_long'), [direct('c_before', 'before')]);
+      const input = Array.from({ length: 3000 }, (_, i) => message(`in_long_${i}`, 'x'.repeat(900)));
+      await store.saveResponse({ ...finished('resp_long_conv', { input }), conversationId: 'conv_long' });
+      const ids = await conversationIds(store, 'alice', 'conv_long');
+      expect(ids?.length).toBe(100);
+      const all = await store.loadConversation('alice', 'conv_long');
+      expect(all?.map(({ item }) => item.id)).toEqual(['c_before', ...input.map((item) => item.id), 'msg_resp_long_conv']);
+    });
+
     it('deletes expired responses and conversations in batches, oldest first, never a run going on', async () => {
       const { store } = await fresh();
       for (let day = 0; day < 5; day++) await store.saveResponse({ ...finished(`resp_day${day}`), response: { ...responseObject(`resp_day${day}`, 'completed', [answer(`msg_day${day}`, 'hi')]), created_at: 1_700_000_000 + day * 86_400 } });
