@@ -4,12 +4,14 @@ import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-input-item-provenance.js';
 import * as m0003 from './0003-background-runs.js';
 import * as m0004 from './0004-conversations.js';
+import * as m0005 from './0005-webhook-outbox.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-input-item-provenance': m0002,
   '0003-background-runs': m0003,
   '0004-conversations': m0004,
+  '0005-webhook-outbox': m0005,
 };
 
 export const migrationProvider: MigrationProvider = {

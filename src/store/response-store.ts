@@ -86,6 +86,49 @@ export interface UnfinishedRun {
   lastSequence: number;
 }
 
+/** A webhook notice to deliver, written with the response's end (the outbox row). */
+export interface WebhookNotice {
+  /** `evt_…`: the same on every attempt and for every endpoint. */
+  eventId: string;
+  /** The endpoint's URL, as configured. */
+  endpoint: string;
+  responseId: string;
+  type: string;
+  /** The exact body to send. */
+  payload: string;
+  /** When the response ended, ms since the epoch. */
+  createdAt: number;
+}
+
+/** A notice a delivery loop has claimed: it holds it until it settles it, or until the lease runs out. */
+export interface WebhookDelivery extends WebhookNotice {
+  /** Attempts made before this one. */
+  attempts: number;
+  leaseToken: string;
+}
+
+/** How a claimed delivery ends: delivered (gone from the outbox), tried again later, or given up. */
+export type WebhookOutcome =
+  | { type: 'delivered' }
+  | { type: 'retry'; attempts: number; nextAttemptAt: number; lastError: string }
+  | { type: 'failed'; attempts: number; lastError: string };
+
+export interface WebhookClaim {
+  /** The endpoints this loop delivers to (others' rows are left alone). */
+  endpoints: string[];
+  now: number;
+  /** How long the claim holds (a loop that dies lets another take the rows after this). */
+  leaseMs: number;
+  limit: number;
+}
+
+export interface WebhookOutboxStats {
+  pending: number;
+  failed: number;
+  /** The soonest pending attempt (ms since the epoch) among the given endpoints, or null. */
+  nextAttemptAt: number | null;
+}
+
 export interface ListOptions {
   limit: number;
   order: 'asc' | 'desc';
@@ -103,7 +146,7 @@ export interface ResponseStore {
   // called, so a caller need not wait for one (say createRun) before calling the next (updateRun).
 
   /** Stores a finished foreground response whole; resolves with the response's JSON as stored (output last), which is what a client is sent. */
-  saveResponse(record: ResponseRecord): Promise<string>;
+  saveResponse(record: ResponseRecord, notices?: WebhookNotice[]): Promise<string>;
   /** A background run begins: its response row (queued), its input items and its request, in one transaction. */
   createRun(run: NewRun): Promise<void>;
   /** The run's response as it now stands (status, and everything but `output`), e.g. `queued` → `in_progress`. */
@@ -113,8 +156,9 @@ export interface ResponseStore {
   /**
    * A background run ends: its final response and output items, its exchange, and its last events, in one
    * transaction; its stored request is dropped. Resolves with the response's JSON as stored.
+   * `notices` (here and on saveResponse): webhook outbox rows, written in the same transaction.
    */
-  finishRun(record: ResponseRecord, events: ResponsesEvent[]): Promise<string>;
+  finishRun(record: ResponseRecord, events: ResponsesEvent[], notices?: WebhookNotice[]): Promise<string>;
   /** A run found unfinished at start is to run again from the start: its event log is emptied. */
   restartRun(id: string): Promise<void>;
   /** Deletes a response with its items, events and exchange; false when it is not the owner's. */
@@ -160,6 +204,14 @@ export interface ResponseStore {
    * batch in one short transaction; resolves with how many of each went (fewer than `limit`: none are left).
    */
   deleteExpired(cutoffs: ExpiryCutoffs, limit: number): Promise<{ responses: number; conversations: number }>;
+  // The webhook outbox (a PostgreSQL store claims with FOR UPDATE SKIP LOCKED; the lease is the same).
+
+  /** Takes up to `limit` due pending deliveries for the endpoints, soonest first, and leases them to the caller. */
+  claimWebhookDeliveries(claim: WebhookClaim): Promise<WebhookDelivery[]>;
+  /** Ends a claimed delivery's attempt; a no-op when its lease was lost (another loop has the row). */
+  settleWebhookDelivery(delivery: WebhookDelivery, outcome: WebhookOutcome): Promise<void>;
+  /** Counts of the outbox, and when the next attempt for the endpoints is due. */
+  webhookOutboxStats(endpoints: string[]): Promise<WebhookOutboxStats>;
 
   /** Whether the store answers (for readiness). */
   ping(): Promise<void>;

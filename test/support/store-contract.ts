@@ -1,7 +1,7 @@
 // The cases every ResponseStore implementation must pass, written once: SQLite runs them today, PostgreSQL will.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResponseItem, ResponseObject, ResponsesEvent } from '../../transformers/responses-types.js';
-import type { ConversationObject, InputItem, NewRun, ResponseRecord, ResponseStore } from '../../src/store/response-store.js';
+import type { ConversationObject, InputItem, NewRun, ResponseRecord, ResponseStore, WebhookNotice } from '../../src/store/response-store.js';
 
 /** A fresh, empty store, and a way to open the same stored data again once it is closed (a restart). */
 export interface OpenedTestStore {
@@ -71,6 +71,14 @@ const direct = (id: string, text: string, provider: string | null = null): Input
 /** A conversation's item ids in order (oldest first). */
 async function conversationIds(store: ResponseStore, owner: string, id: string): Promise<string[] | undefined> {
   return (await store.listConversationItems(owner, id, { limit: 100, order: 'asc' }))?.items.map((item) => item.id as string);
+}
+
+const HOOK_A = 'https://hooks.example/a';
+const HOOK_B = 'https://hooks.example/b';
+
+function notice(responseId: string, endpoint: string, createdAt: number, eventId = `evt_${responseId}`): WebhookNotice {
+  const payload = JSON.stringify({ id: eventId, object: 'event', created_at: Math.floor(createdAt / 1000), type: 'response.completed', data: { id: responseId } });
+  return { eventId, endpoint, responseId, type: 'response.completed', payload, createdAt };
 }
 
 const sequences = (logged: ResponsesEvent[] | undefined) => logged?.map((e) => e.sequence_number);
@@ -399,6 +407,63 @@ export function describeStoreContract(name: string, openStore: () => Promise<Ope
       expect(await store.getResponse('alice', 'resp_in_conv')).toBeUndefined();
       expect(await conversationIds(store, 'alice', 'conv_used')).toEqual(['c_late', 'in_resp_in_conv', 'msg_resp_in_conv']);
       expect(await store.deleteExpired({}, 10)).toEqual({ responses: 0, conversations: 0 });
+    });
+
+    it('writes webhook notices with a response end, and a claim leases due ones to one caller until the lease runs out', async () => {
+      const { store } = await fresh();
+      const t0 = 1_800_000_000_000;
+      await store.saveResponse(finished('resp_fg'), [notice('resp_fg', HOOK_A, t0), notice('resp_fg', HOOK_B, t0)]);
+      const run = newRun('resp_bg');
+      await store.createRun(run);
+      await store.finishRun({ ...finished('resp_bg'), input: [] }, events(0, 'response.completed'), [notice('resp_bg', HOOK_A, t0 + 10)]);
+
+      expect(await store.webhookOutboxStats([HOOK_A, HOOK_B])).toEqual({ pending: 3, failed: 0, nextAttemptAt: t0 });
+      // Not yet due; another endpoint's rows are left alone; the limit holds.
+      expect(await store.claimWebhookDeliveries({ endpoints: [HOOK_A], now: t0 - 1, leaseMs: 1000, limit: 10 })).toEqual([]);
+      const first = await store.claimWebhookDeliveries({ endpoints: [HOOK_A], now: t0 + 10, leaseMs: 1000, limit: 1 });
+      expect(first).toEqual([{ ...notice('resp_fg', HOOK_A, t0), attempts: 0, leaseToken: expect.any(String) }]);
+      const second = await store.claimWebhookDeliveries({ endpoints: [HOOK_A], now: t0 + 10, leaseMs: 1000, limit: 10 });
+      expect(second.map((d) => d.eventId)).toEqual(['evt_resp_bg']);
+      expect(JSON.parse(second[0]!.payload)).toMatchObject({ id: 'evt_resp_bg', data: { id: 'resp_bg' } });
+      // Both are held: nothing more for A until their leases run out, then they can be taken again.
+      expect(await store.claimWebhookDeliveries({ endpoints: [HOOK_A], now: t0 + 500, leaseMs: 1000, limit: 10 })).toEqual([]);
+      expect((await store.webhookOutboxStats([HOOK_A])).nextAttemptAt).toBe(t0 + 1010);
+      const retaken = await store.claimWebhookDeliveries({ endpoints: [HOOK_A], now: t0 + 1010, leaseMs: 1000, limit: 10 });
+      expect(retaken.map((d) => d.eventId).sort()).toEqual(['evt_resp_bg', 'evt_resp_fg']);
+      // The first claim lost its lease: settling under it changes nothing.
+      await store.settleWebhookDelivery(first[0]!, { type: 'delivered' });
+      expect((await store.webhookOutboxStats([HOOK_A, HOOK_B])).pending).toBe(3);
+    });
+
+    it('settles claimed deliveries: delivered ones leave, retried ones wait for their time, failed ones are counted and never claimed', async () => {
+      const { store, reopen } = await fresh();
+      const t0 = 1_800_000_000_000;
+      await store.saveResponse(finished('resp_1'), [notice('resp_1', HOOK_A, t0)]);
+      await store.saveResponse(finished('resp_2'), [notice('resp_2', HOOK_A, t0)]);
+      await store.saveResponse(finished('resp_3'), [notice('resp_3', HOOK_A, t0)]);
+      const claim = { endpoints: [HOOK_A], leaseMs: 60_000, limit: 10 };
+      const [one, two, three] = await store.claimWebhookDeliveries({ ...claim, now: t0 });
+      await store.settleWebhookDelivery(one!, { type: 'delivered' });
+      await store.settleWebhookDelivery(two!, { type: 'retry', attempts: 1, nextAttemptAt: t0 + 5000, lastError: 'answered 503' });
+      await store.settleWebhookDelivery(three!, { type: 'failed', attempts: 7, lastError: 'answered 500' });
+      expect(await store.webhookOutboxStats([HOOK_A])).toEqual({ pending: 1, failed: 1, nextAttemptAt: t0 + 5000 });
+      expect(await store.claimWebhookDeliveries({ ...claim, now: t0 + 4999 })).toEqual([]);
+
+      // The outbox is durable: a restart finds the retry where it was left.
+      await store.close();
+      open.splice(open.indexOf(store), 1);
+      const again = await reopen();
+      open.push(again);
+      const retried = await again.claimWebhookDeliveries({ ...claim, now: t0 + 5000 });
+      expect(retried).toEqual([{ ...notice('resp_2', HOOK_A, t0), attempts: 1, leaseToken: expect.any(String) }]);
+      expect(await again.webhookOutboxStats([HOOK_A])).toMatchObject({ pending: 1, failed: 1 });
+    });
+
+    it('writes no notice when the response end it comes with is not written', async () => {
+      const { store } = await fresh();
+      await store.saveResponse(finished('resp_dup'));
+      await expect(store.saveResponse(finished('resp_dup'), [notice('resp_dup', HOOK_A, 1)])).rejects.toThrow();
+      expect(await store.webhookOutboxStats([HOOK_A])).toEqual({ pending: 0, failed: 0, nextAttemptAt: null });
     });
   });
 }

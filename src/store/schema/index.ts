@@ -6,6 +6,7 @@ import { RESPONSE_EVENTS_TABLE, type ResponseEventsTable } from './response-even
 import { RESPONSES_TABLE, type ResponsesTable } from './responses-table.js';
 import { RUNS_TABLE, type RunsTable } from './runs-table.js';
 import { UPSTREAM_EXCHANGES_TABLE, type UpstreamExchangesTable } from './upstream-exchanges-table.js';
+import { WEBHOOK_DELIVERIES_TABLE, type WebhookDeliveriesTable } from './webhook-deliveries-table.js';
 
 export interface Database {
   [RESPONSES_TABLE]: ResponsesTable;
@@ -15,6 +16,7 @@ export interface Database {
   [RESPONSE_EVENTS_TABLE]: ResponseEventsTable;
   [CONVERSATIONS_TABLE]: ConversationsTable;
   [CONVERSATION_ITEMS_TABLE]: ConversationItemsTable;
+  [WEBHOOK_DELIVERIES_TABLE]: WebhookDeliveriesTable;
 }
 
 export type { ItemDirection } from './items-table.js';

@@ -23,13 +23,17 @@ import {
 import { readEvents, unfinishedRuns } from './runs-repository.js';
 import {
   serializeEvents,
+  serializeNotices,
   serializeResponse,
   serializeRunFinish,
   serializeRunRestart,
   serializeRunStart,
   serializeRunUpdate,
+  serializeWebhookLease,
+  serializeWebhookOutcome,
   storedResponseJson,
 } from './serialize-writes.js';
+import { leasedWebhookDeliveries, newLeaseToken, webhookOutboxStats } from './webhooks-repository.js';
 
 export function createSqliteStore({ db, writer, close }: OpenedDatabase): ResponseStore {
   /**
@@ -43,10 +47,10 @@ export function createSqliteStore({ db, writer, close }: OpenedDatabase): Respon
   };
 
   return {
-    async saveResponse(record) {
+    async saveResponse(record, notices) {
       const serialized = serializeResponse(record, 'whole');
       // Only a long history is serialised in slices (a promise); an ordinary record costs no extra turn.
-      const stored = serialized instanceof Promise ? await serialized : serialized;
+      const stored = serializeNotices(notices, serialized instanceof Promise ? await serialized : serialized);
       await writer.write(stored);
       return storedResponseJson(stored);
     },
@@ -68,9 +72,9 @@ export function createSqliteStore({ db, writer, close }: OpenedDatabase): Respon
     },
     updateRun: (id, response) => inOrder(id, () => writer.write(serializeRunUpdate(id, response))),
     appendEvents: (id, events) => inOrder(id, async () => (events.length > 0 ? writer.write(serializeEvents(id, events)) : undefined)),
-    finishRun: (record, events) =>
+    finishRun: (record, events, notices) =>
       inOrder(record.response.id, async () => {
-        const stored = serializeRunFinish(record, events);
+        const stored = serializeRunFinish(record, events, notices);
         await writer.write(stored);
         return storedResponseJson(stored);
       }),
@@ -118,6 +122,14 @@ export function createSqliteStore({ db, writer, close }: OpenedDatabase): Respon
       if (responses.length + conversations.length > 0) await writer.write(serializeExpiry(responses, conversations));
       return { responses: responses.length, conversations: conversations.length };
     },
+    async claimWebhookDeliveries({ endpoints, now, leaseMs, limit }) {
+      if (endpoints.length === 0) return [];
+      const token = newLeaseToken();
+      await writer.write(serializeWebhookLease(token, endpoints, now, leaseMs, limit));
+      return leasedWebhookDeliveries(db, token);
+    },
+    settleWebhookDelivery: (delivery, outcome) => writer.write(serializeWebhookOutcome(delivery, outcome)),
+    webhookOutboxStats: (endpoints) => webhookOutboxStats(db, endpoints),
 
     async ping() {
       await sql`SELECT 1`.execute(db);

@@ -1,6 +1,6 @@
 // Turns the store's writes into the writer's statement rows, serialising each record once (a long history a slice at a time).
 import type { ResponseObject, ResponsesEvent } from '../../../transformers/responses-types.js';
-import type { NewRun, ResponseRecord } from '../response-store.js';
+import type { NewRun, ResponseRecord, WebhookDelivery, WebhookNotice, WebhookOutcome } from '../response-store.js';
 import type { StoredRow, StoredWrite } from './write-statements.js';
 
 /** A response's write, with the JSON it is sent to its client from (`storedResponseJson`). */
@@ -66,11 +66,11 @@ export function serializeEvents(id: string, events: ResponsesEvent[], write: Sto
 }
 
 /** A run's end: its final row and output items, its exchange, its last events; its request is dropped. */
-export function serializeRunFinish(record: ResponseRecord, events: ResponsesEvent[]): StoredRecord {
+export function serializeRunFinish(record: ResponseRecord, events: ResponsesEvent[], notices?: WebhookNotice[]): StoredRecord {
   const stored = settle(serializeSteps(record, 'finish'));
   serializeEvents(record.response.id, events, stored);
   stored.rows.push(['deleteRun', [record.response.id], 0]);
-  return stored;
+  return serializeNotices(notices, stored);
 }
 
 /** A run to go again from the start: its event log emptied, its status back to queued. */
@@ -82,6 +82,38 @@ export function serializeRunRestart(id: string): StoredWrite {
     ],
     size: 0,
   };
+}
+
+/** Webhook outbox rows, added to the write of the response's end (one transaction). */
+export function serializeNotices<T extends StoredWrite>(notices: WebhookNotice[] | undefined, write: T): T {
+  for (const notice of notices ?? []) {
+    const { eventId, endpoint, responseId, type, payload, createdAt } = notice;
+    write.rows.push(['insertWebhookDelivery', [eventId, endpoint, responseId, type, payload, createdAt, createdAt], payload.length]);
+    write.size += payload.length;
+  }
+  return write;
+}
+
+/** A claim of due deliveries under `token` (read back by it once committed). */
+export function serializeWebhookLease(token: string, endpoints: string[], now: number, leaseMs: number, limit: number): StoredWrite {
+  return { rows: [['leaseWebhookDeliveries', [token, now + leaseMs, now, now, JSON.stringify(endpoints), limit], 0]], size: 0 };
+}
+
+/** A claimed delivery's attempt settled; every statement checks the lease is still the caller's. */
+export function serializeWebhookOutcome(delivery: WebhookDelivery, outcome: WebhookOutcome): StoredWrite {
+  const key = [delivery.eventId, delivery.endpoint, delivery.leaseToken];
+  switch (outcome.type) {
+    case 'delivered':
+      return { rows: [['deleteWebhookDelivery', key, 0]], size: 0 };
+    case 'retry':
+      return { rows: [['rescheduleWebhookDelivery', [outcome.attempts, outcome.nextAttemptAt, outcome.lastError, ...key], 0]], size: 0 };
+    case 'failed':
+      return { rows: [['failWebhookDelivery', [outcome.attempts, outcome.lastError, ...key], 0]], size: 0 };
+    default: {
+      const unknown: never = outcome;
+      throw new Error(`unknown webhook outcome ${JSON.stringify(unknown)}`);
+    }
+  }
 }
 
 function settle(steps: Generator<void, StoredRecord>): StoredRecord {

@@ -52,6 +52,19 @@ export const WRITE_SQL = {
                        AND i.direction = conversation_items.direction AND i.position = conversation_items.item_position),
        response_id = NULL, item_position = NULL
      WHERE response_id = ?`,
+  insertWebhookDelivery: `INSERT INTO webhook_deliveries (event_id, endpoint, response_id, type, payload_json, created_at, next_attempt_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  // A claim in one statement (inside the writer's transaction): due, unleased (or lease run out) rows of the
+  // given endpoints (a JSON array) get the caller's token; the caller then reads back the rows with it.
+  leaseWebhookDeliveries: `UPDATE webhook_deliveries SET lease_token = ?, lease_until = ? WHERE rowid IN (
+       SELECT rowid FROM webhook_deliveries
+       WHERE state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) AND endpoint IN (SELECT value FROM json_each(?))
+       ORDER BY next_attempt_at LIMIT ?)`,
+  deleteWebhookDelivery: 'DELETE FROM webhook_deliveries WHERE event_id = ? AND endpoint = ? AND lease_token = ?',
+  rescheduleWebhookDelivery: `UPDATE webhook_deliveries SET attempts = ?, next_attempt_at = ?, last_error = ?, lease_token = NULL, lease_until = NULL
+     WHERE event_id = ? AND endpoint = ? AND lease_token = ?`,
+  failWebhookDelivery: `UPDATE webhook_deliveries SET state = 'failed', attempts = ?, last_error = ?, lease_token = NULL, lease_until = NULL
+     WHERE event_id = ? AND endpoint = ? AND lease_token = ?`,
 } as const;
 
 export type StatementName = keyof typeof WRITE_SQL;
