@@ -1,5 +1,7 @@
 // The configuration file's schema: every key the gateway reads, with its default (docs/configuration.md lists them).
 import { z } from 'zod';
+import { isPrivateAddress } from '../webhooks/is-private-address.js';
+import { webhookKey } from '../webhooks/sign-webhook.js';
 
 /**
  * `${VAR}` expands to text, so `port: ${PORT:-4000}` arrives as "4000": a number or boolean key also takes
@@ -73,6 +75,39 @@ const modelSchema = z
     reasoning: booleanValue().optional(),
   })
   .strict();
+
+/** The response ends a webhook endpoint may hear about (OpenAI's names). */
+export const WEBHOOK_EVENTS = ['response.completed', 'response.failed', 'response.cancelled', 'response.incomplete'] as const;
+
+const webhookSchema = z
+  .object({
+    url: z.string().url(),
+    /** `whsec_` + base64 (usually `${VAR}`): the receiver verifies each delivery with it. */
+    secret: z.string().refine((secret) => webhookKey(secret) !== undefined, 'a Standard Webhooks secret: whsec_ followed by the base64 of 24 to 64 bytes'),
+    events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).default([...WEBHOOK_EVENTS]),
+    /** Gateway key names whose responses it hears about (default: every key's). */
+    keys: z.array(z.string().min(1)).optional(),
+    /** `background` (as OpenAI): background responses only; `all`: foreground ones too. */
+    for: z.enum(['background', 'all']).default('background'),
+    /** Lets the endpoint be a loopback or private address (and then plain http). */
+    allow_private: booleanValue().default(false),
+    /** One attempt's limit, from connecting to the answer's headers. */
+    timeout_s: numberValue(z.number().positive()).default(10),
+    /** The first retry's delay; each next one doubles (with jitter). */
+    retry_initial_s: numberValue(z.number().positive()).default(5),
+    /** How long after the response's end retries go on before the delivery is given up. */
+    retry_max_age_h: numberValue(z.number().positive()).default(72),
+  })
+  .strict()
+  .superRefine((hook, ctx) => {
+    const url = new URL(hook.url);
+    const fail = (message: string) => ctx.addIssue({ code: 'custom', path: ['url'], message });
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return fail(`a webhook URL is https (got ${url.protocol})`);
+    // A name is resolved at start and on every attempt (webhooks/guard-webhook-address.ts); a literal is judged here.
+    const literalPrivate = isPrivateAddress(url.hostname);
+    if (literalPrivate && !hook.allow_private) return fail(`${url.hostname} is a loopback or private address: set allow_private: true on this endpoint to allow it`);
+    if (url.protocol === 'http:' && !hook.allow_private) return fail('a webhook URL is https; plain http only to a loopback or private address, with allow_private: true');
+  });
 
 export const configSchema = z
   .object({
@@ -149,6 +184,7 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    webhooks: z.array(webhookSchema).default([]),
     logging: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()
@@ -170,6 +206,14 @@ export const configSchema = z
       if (names.has(key.name)) ctx.addIssue({ code: 'custom', path: ['keys', i, 'name'], message: `duplicate key name "${key.name}"` });
       names.add(key.name);
     }
+    const urls = new Set<string>();
+    for (const [i, hook] of config.webhooks.entries()) {
+      if (urls.has(hook.url)) ctx.addIssue({ code: 'custom', path: ['webhooks', i, 'url'], message: `duplicate webhook URL ${hook.url}` });
+      urls.add(hook.url);
+      for (const [j, name] of (hook.keys ?? []).entries()) {
+        if (config.keys.length > 0 && !names.has(name)) ctx.addIssue({ code: 'custom', path: ['webhooks', i, 'keys', j], message: `unknown key name "${name}"` });
+      }
+    }
   });
 
 export type Config = z.infer<typeof configSchema>;
@@ -177,3 +221,4 @@ export type ProviderConfig = z.infer<typeof providerSchema>;
 export type UpstreamTimeouts = ProviderConfig['timeouts'];
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type LimitsConfig = Config['limits'];
+export type WebhookConfig = z.infer<typeof webhookSchema>;

@@ -42,6 +42,7 @@ export function configuredSecrets(config: Config): string[] {
     ...Object.values(config.providers).flatMap(providerSecrets),
     ...config.keys.map((k) => k.key),
     ...urlCredentials(config.database.url),
+    ...config.webhooks.flatMap((hook) => [hook.secret, ...urlCredentials(hook.url)]),
   ];
 }
 

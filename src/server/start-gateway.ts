@@ -9,6 +9,9 @@ import { recoverRuns } from '../runs/recover-runs.js';
 import { RunRegistry } from '../runs/run-registry.js';
 import { openStore } from '../store/open-store.js';
 import { startRetentionCleaner } from '../store/start-retention-cleaner.js';
+import { checkWebhookAddresses } from '../webhooks/guard-webhook-address.js';
+import { withWebhookNotices } from '../webhooks/plan-webhook-notices.js';
+import { startWebhookDelivery, type WebhookDeliveryLoop } from '../webhooks/start-webhook-delivery.js';
 import { createApp } from './create-app.js';
 import { createLogger } from './create-logger.js';
 
@@ -33,11 +36,16 @@ export async function startGateway(config: Config, logger: Logger = createLogger
         'Add keys (keys: [{name, key}]) or listen on 127.0.0.1.',
     );
   }
-  const store = await openStore(
+  // A webhook endpoint that resolves to a private address without allow_private stops the start, before anything is opened.
+  await checkWebhookAddresses(config.webhooks, (message) => logger.warn(message));
+  const opened = await openStore(
     config.database,
     (message) => logger.error(message),
     (message) => logger.warn(message),
   );
+  let webhooks: WebhookDeliveryLoop | undefined;
+  // Every response end the runs store carries its webhook notices in the same transaction.
+  const store = withWebhookNotices(opened, config.webhooks, () => webhooks?.wake());
   const providers = createProviders(config);
   const deps = { config, store, providers, logger };
   const runs = new RunRegistry(deps, {
@@ -49,6 +57,8 @@ export async function startGateway(config: Config, logger: Logger = createLogger
   // Before listening: no client sees a run the previous process left in progress.
   const recovered = await recoverRuns(deps, runs);
   if (recovered.rerun + recovered.failed > 0) logger.warn(recovered, 'restart recovery: background runs left unfinished were run again (no output yet) or ended failed');
+  // Pending deliveries (of this process's ends, and those a previous one left) go out from here on.
+  if (config.webhooks.length > 0) webhooks = startWebhookDelivery({ store: opened, webhooks: config.webhooks, logger });
 
   const retention = startRetentionCleaner({ store, retention: config.retention, logger, now: options.now, intervalMs: options.retentionIntervalMs });
 
@@ -101,6 +111,8 @@ export async function startGateway(config: Config, logger: Logger = createLogger
       await closed;
       await Promise.all([...providers.values()].map((p) => p.close()));
       await retention.stop();
+      // Attempts in flight are handed back to the outbox (the next start sends them), before the store closes.
+      await webhooks?.close();
       // Flushes the store's writes first.
       await store.close();
     },
