@@ -100,6 +100,7 @@ const webhookSchema = z
   })
   .strict()
   .superRefine((hook, ctx) => {
+    if (!URL.canParse(hook.url)) return; // z.string().url() said so already
     const url = new URL(hook.url);
     const fail = (message: string) => ctx.addIssue({ code: 'custom', path: ['url'], message });
     if (url.protocol !== 'https:' && url.protocol !== 'http:') return fail(`a webhook URL is https (got ${url.protocol})`);

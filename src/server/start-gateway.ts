@@ -111,8 +111,8 @@ export async function startGateway(config: Config, logger: Logger = createLogger
       await closed;
       await Promise.all([...providers.values()].map((p) => p.close()));
       await retention.stop();
-      // Attempts in flight are handed back to the outbox (the next start sends them), before the store closes.
-      await webhooks?.close();
+      // Attempts in flight get the grace to finish, then are handed back to the outbox (the next start sends them).
+      await webhooks?.close(config.server.shutdown_grace_s * 1000);
       // Flushes the store's writes first.
       await store.close();
     },

@@ -21,8 +21,11 @@ export const systemClock: Clock = {
 export interface WebhookDeliveryLoop {
   /** New notices were committed: look for due deliveries now. */
   wake(): void;
-  /** Stops: attempts in flight are aborted and handed back to the outbox (not counted), then the loop ends. */
-  close(): Promise<void>;
+  /**
+   * Stops claiming; attempts in flight may finish within `graceMs` (each is bounded by its timeout anyway),
+   * then are cut and handed back to the outbox (not counted as attempts).
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 export interface DeliveryOptions {
@@ -46,7 +49,10 @@ export function startWebhookDelivery({ store, webhooks, logger, clock = systemCl
   const disabled = new Set<string>();
   // A claim outlives the longest attempt; a loop that dies mid-attempt lets its rows go after it.
   const leaseMs = Math.max(...webhooks.map((hook) => hook.timeout_s * 1000)) + 60_000;
+  /** Set on close: no new claims. */
   const closing = new AbortController();
+  /** Set when close's grace for attempts in flight runs out: they are cut. */
+  const stopping = new AbortController();
   let woken = false;
   let napping: AbortController | undefined;
   let reported: { pending: number; failed: number } | undefined;
@@ -83,11 +89,12 @@ export function startWebhookDelivery({ store, webhooks, logger, clock = systemCl
 
   const deliver = async (delivery: WebhookDelivery) => {
     const endpoint = endpoints.get(delivery.endpoint)!;
-    const result = await endpoint.post(delivery, Math.floor(clock.now() / 1000), closing.signal);
+    const result = await endpoint.post(delivery, Math.floor(clock.now() / 1000), stopping.signal);
     // Cut by shutdown: not an attempt; the row goes back as it was, due at once after the restart.
-    const outcome: WebhookOutcome = closing.signal.aborted
-      ? { type: 'retry', attempts: delivery.attempts, nextAttemptAt: clock.now(), lastError: 'the gateway stopped during the attempt' }
-      : outcomeOf(delivery, endpoint, result);
+    const outcome: WebhookOutcome =
+      result.type === 'failed' && stopping.signal.aborted
+        ? { type: 'retry', attempts: delivery.attempts, nextAttemptAt: clock.now(), lastError: 'the gateway stopped during the attempt' }
+        : outcomeOf(delivery, endpoint, result);
     try {
       await store.settleWebhookDelivery(delivery, outcome);
     } catch (err) {
@@ -141,9 +148,11 @@ export function startWebhookDelivery({ store, webhooks, logger, clock = systemCl
       woken = true;
       napping?.abort();
     },
-    async close() {
+    async close(graceMs = 10_000) {
       closing.abort();
+      const grace = setTimeout(() => stopping.abort(), graceMs);
       await running;
+      clearTimeout(grace);
       await Promise.all([...endpoints.values()].map((endpoint) => endpoint.close()));
     },
   };
