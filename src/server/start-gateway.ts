@@ -98,6 +98,8 @@ export async function startGateway(config: Config, logger: Logger = createLogger
       // No new connections; open streams get the grace, then end `failed`; background runs are left to restart recovery.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       runs.refuseNew();
+      // Webhook attempts in flight get the same grace, then are handed back to the outbox (the next start sends them).
+      const webhooksStopped = webhooks?.close(config.server.shutdown_grace_s * 1000);
       const drained = await runs.drain(config.server.shutdown_grace_s * 1000);
       if (drained.ended + drained.cut + drained.abandoned > 0) {
         logger.info(
@@ -111,8 +113,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
       await closed;
       await Promise.all([...providers.values()].map((p) => p.close()));
       await retention.stop();
-      // Attempts in flight get the grace to finish, then are handed back to the outbox (the next start sends them).
-      await webhooks?.close(config.server.shutdown_grace_s * 1000);
+      await webhooksStopped;
       // Flushes the store's writes first.
       await store.close();
     },
