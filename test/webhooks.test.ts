@@ -118,6 +118,20 @@ describe('webhooks', () => {
     expect(outbox(running.dir)).toEqual([]);
   });
 
+  it('does not follow a redirect, and takes no answer within timeout_s as a failed attempt: both are retried', async () => {
+    const elsewhere = await receiver();
+    const to = await receiver();
+    to.answer([307, 0], 200, elsewhere.url);
+    const running = await gateway([hook(to, { timeout_s: 0.2 })]);
+    const id = await background(running);
+    const deliveries = await to.waitFor(3);
+    expect(deliveries.map((d) => d.status)).toEqual([307, 0, 200]);
+    expect(new Set(deliveries.map((d) => d.event.id)).size).toBe(1);
+    expect(deliveries[2]!.event.data.id).toBe(id);
+    // A followed redirect would have reached it before the second attempt.
+    expect(elsewhere.received).toEqual([]);
+  });
+
   it('keeps a delivery the receiver did not take across a restart, and sends the same event after it', async () => {
     const to = await receiver();
     to.answer([], 503);

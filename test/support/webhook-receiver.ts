@@ -20,8 +20,11 @@ export interface WebhookReceiver {
   received: ReceivedWebhook[];
   /** Deliveries the SDK refused (must stay empty: every delivery is signed right). */
   refused: { body: string; error: string }[];
-  /** Statuses to answer next, in order; once they run out, `then` (default 200). */
-  answer(statuses: number[], then?: number): void;
+  /**
+   * Statuses to answer next, in order; once they run out, `then` (default 200). `0` answers nothing (the
+   * request hangs until the sender gives up); a 3xx points `location` at `redirectTo`.
+   */
+  answer(statuses: number[], then?: number, redirectTo?: string): void;
   /** Resolves once `count` deliveries have been received (and answered). */
   waitFor(count: number): Promise<ReceivedWebhook[]>;
   close(): Promise<void>;
@@ -40,6 +43,7 @@ export async function startWebhookReceiver(secret = newWebhookSecret(), port = 0
   const refused: WebhookReceiver['refused'] = [];
   let script: number[] = [];
   let otherwise = 200;
+  let location: string | undefined;
   const waiters: { count: number; resolve: () => void }[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -50,7 +54,7 @@ export async function startWebhookReceiver(secret = newWebhookSecret(), port = 0
       sdk.webhooks.unwrap(body, headers, secret).then(
         (event) => {
           const status = script.shift() ?? otherwise;
-          res.writeHead(status, { 'content-type': 'text/plain' }).end('noted');
+          if (status !== 0) res.writeHead(status, { 'content-type': 'text/plain', ...(location ? { location } : {}) }).end('noted');
           received.push({ headers, body, event: event as unknown as ReceivedWebhook['event'], status });
           for (const waiter of waiters.filter((w) => received.length >= w.count)) {
             waiters.splice(waiters.indexOf(waiter), 1);
@@ -72,9 +76,10 @@ export async function startWebhookReceiver(secret = newWebhookSecret(), port = 0
     secret,
     received,
     refused,
-    answer(statuses, then = 200) {
+    answer(statuses, then = 200, redirectTo) {
       script = [...statuses];
       otherwise = then;
+      location = redirectTo;
     },
     async waitFor(count) {
       if (received.length < count) await new Promise<void>((resolve) => waiters.push({ count, resolve }));
