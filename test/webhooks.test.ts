@@ -132,6 +132,20 @@ describe('webhooks', () => {
     expect(elsewhere.received).toEqual([]);
   });
 
+  it('lets a slow endpoint hold up only its own deliveries', async () => {
+    const slow = await receiver();
+    const quick = await receiver();
+    slow.answer([0]);
+    quick.answer([500]);
+    await gateway([hook(slow, { timeout_s: 30 }), hook(quick)]);
+    const id = await background(started.gateways[0]!);
+    // The quick endpoint's retry goes out while the slow one's first attempt is still unanswered.
+    const [, retried] = await quick.waitFor(2);
+    expect(retried).toMatchObject({ status: 200, event: { data: { id } } });
+    expect(slow.received).toHaveLength(1);
+    await slow.close(); // its attempt now fails at once, and shutdown need not wait for it
+  });
+
   it('keeps a delivery the receiver did not take across a restart, and sends the same event after it', async () => {
     const to = await receiver();
     to.answer([], 503);

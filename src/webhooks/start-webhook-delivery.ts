@@ -36,7 +36,7 @@ export interface DeliveryOptions {
   random?: () => number;
 }
 
-/** Deliveries claimed (and posted concurrently) per pass. */
+/** Deliveries claimed (and posted concurrently) at most per claim. */
 const BATCH = 32;
 /** Even when not woken, the outbox is looked at this often (another process may have written to it). */
 const IDLE_MS = 60_000;
@@ -120,36 +120,64 @@ export function startWebhookDelivery({ store, webhooks, logger, clock = systemCl
     closing.signal.removeEventListener('abort', stop);
     napping = undefined;
   };
+  /** Resolves on the next wake (a commit with notices, an attempt settled, close): no clock involved. */
+  let wakeUp: (() => void) | undefined;
+  const nextWake = () => new Promise<void>((resolve) => (wakeUp = resolve));
+  const wake = () => {
+    woken = true;
+    napping?.abort();
+    wakeUp?.();
+  };
+
+  /**
+   * Attempts in flight, and how many per endpoint: an endpoint with attempts in flight is not claimed for
+   * until they settle, so a slow endpoint holds up only its own deliveries, a receiver gets one batch at a
+   * time, and a 410 disables the endpoint before anything more is sent to it.
+   */
+  const inFlight = new Set<Promise<void>>();
+  const busy = new Map<string, number>();
+  const start = (delivery: WebhookDelivery) => {
+    busy.set(delivery.endpoint, (busy.get(delivery.endpoint) ?? 0) + 1);
+    const attempt: Promise<void> = deliver(delivery)
+      .catch((err: unknown) => logger.error({ err, event_id: delivery.eventId, endpoint: delivery.endpoint }, 'a webhook attempt failed unexpectedly'))
+      .finally(() => {
+        inFlight.delete(attempt);
+        const left = busy.get(delivery.endpoint)! - 1;
+        if (left === 0) busy.delete(delivery.endpoint);
+        else busy.set(delivery.endpoint, left);
+        wake();
+      });
+    inFlight.add(attempt);
+  };
 
   const run = async () => {
     while (!closing.signal.aborted) {
       woken = false;
-      const urls = active();
+      const idle = active().filter((url) => !busy.has(url));
       try {
-        const claimed = await store.claimWebhookDeliveries({ endpoints: urls, now: clock.now(), leaseMs, limit: BATCH });
-        if (claimed.length > 0) {
-          await Promise.all(claimed.map(deliver));
-          continue;
-        }
-        const due = await report(urls);
+        const claimed = idle.length === 0 ? [] : await store.claimWebhookDeliveries({ endpoints: idle, now: clock.now(), leaseMs, limit: BATCH });
+        for (const delivery of claimed) start(delivery);
+        if (claimed.length > 0) continue;
+        const due = await report(idle);
         if (woken || closing.signal.aborted) continue;
-        await nap(due === null ? IDLE_MS : Math.min(IDLE_MS, Math.max(0, due - clock.now())));
+        // Nothing due for the idle endpoints: wait for it, or for an attempt in flight to settle (a wake).
+        if (due === null && inFlight.size > 0) await nextWake();
+        else await nap(due === null ? IDLE_MS : Math.min(IDLE_MS, Math.max(0, due - clock.now())));
       } catch (err) {
         if (closing.signal.aborted) break;
         logger.error({ err }, 'the webhook delivery loop could not read the outbox; it tries again shortly');
         await nap(STORE_ERROR_PAUSE_MS);
       }
     }
+    while (inFlight.size > 0) await Promise.all([...inFlight]);
   };
   const running = run();
 
   return {
-    wake() {
-      woken = true;
-      napping?.abort();
-    },
+    wake,
     async close(graceMs = 10_000) {
       closing.abort();
+      wake();
       const grace = setTimeout(() => stopping.abort(), graceMs);
       await running;
       clearTimeout(grace);
