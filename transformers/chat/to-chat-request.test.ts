@@ -118,11 +118,14 @@ describe('toChatRequest: parameters', () => {
     expect(warnings.map((warning) => warning.param).sort()).toEqual(['reasoning.mode', 'text.extra']);
   });
 
+  it('fields the gateway handles itself are not sent, without a warning', () => {
+    const { body, warnings } = convert({ input: 'Q', background: true, previous_response_id: 'resp_1', conversation: 'conv_1', store: true, include: [] });
+    for (const key of ['background', 'previous_response_id', 'conversation', 'store', 'include']) expect(body).not.toHaveProperty(key);
+    expect(warnings).toEqual([]);
+  });
+
   it('fields with no Chat equivalent are not sent, each with its own warning', () => {
     const notSent = {
-      background: true,
-      previous_response_id: 'resp_1',
-      conversation: 'conv_1',
       truncation: 'auto',
       service_tier: 'flex',
       prompt_cache_key: 'k',

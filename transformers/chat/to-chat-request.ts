@@ -12,8 +12,9 @@ export interface ChatRequestOptions {
   quirks?: 'openrouter';
 }
 
-// Read by the gateway itself (state, streaming, stored output); not sending them loses nothing, so no warning.
-const HANDLED_BY_GATEWAY = ['model', 'input', 'stream', 'store', 'include'];
+// Read by the gateway itself (state, streaming, stored output, chains, conversations, background runs); not
+// sending them loses nothing, so no warning.
+const HANDLED_BY_GATEWAY = ['model', 'input', 'stream', 'store', 'include', 'previous_response_id', 'conversation', 'background'];
 // Sampling fields with the same name and meaning in Chat. `stop`, `seed` and the penalties are not Responses
 // fields, but clients of Chat providers send them and every Chat server reads them.
 const SAME_IN_CHAT = ['temperature', 'top_p', 'stop', 'seed', 'frequency_penalty', 'presence_penalty'];
@@ -32,7 +33,6 @@ const MAPPED = new Set([
   'user',
   'safety_identifier',
 ]);
-const GATEWAY_STATE = new Set(['previous_response_id', 'conversation', 'background']);
 
 const textSchema = z.looseObject({
   format: z.looseObject({ type: z.string() }).nullish(),
@@ -86,10 +86,7 @@ export function toChatRequest(request: JsonObject, options: ChatRequestOptions):
 
   for (const [key, value] of Object.entries(request)) {
     if (MAPPED.has(key) || !isSet(value)) continue;
-    const reason = GATEWAY_STATE.has(key)
-      ? 'is handled by the gateway, not by the Chat Completions provider; not sent upstream.'
-      : 'has no Chat Completions equivalent; not sent.';
-    warnings.push({ param: key, message: `${key} ${reason}` });
+    warnings.push({ param: key, message: `${key} has no Chat Completions equivalent; not sent.` });
   }
 
   // Always streamed, with usage: the gateway builds every answer, streamed or not, from the stream.
