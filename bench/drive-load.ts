@@ -1,5 +1,5 @@
 // The load generator's driver: undici with keep-alive, a closed loop at fixed concurrency, bounded in count and time, timed with process.hrtime.bigint().
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import type { LoadJob, LoadResult } from './load-types.js';
 import { summarize } from './summarize-samples.js';
 
@@ -29,7 +29,7 @@ function noteError(tally: Tally, message: string): void {
 }
 
 /** Counts SSE frames (a blank line ends one) in a chunk, given whether the previous chunk ended in a newline. */
-function countFrames(chunk: Buffer, previousEndedInNewline: boolean): number {
+export function countFrames(chunk: Buffer, previousEndedInNewline: boolean): number {
   let frames = 0;
   let at = chunk.indexOf(NEWLINE);
   while (at !== -1) {
@@ -40,29 +40,47 @@ function countFrames(chunk: Buffer, previousEndedInNewline: boolean): number {
   return frames;
 }
 
+/** The `id` of a JSON answer; empty when it has none. */
+export function idOf(text: string): string {
+  const parsed: unknown = JSON.parse(text);
+  return typeof parsed === 'object' && parsed !== null && 'id' in parsed && typeof parsed.id === 'string' ? parsed.id : '';
+}
+
 async function checkStored(pool: Pool, job: LoadJob, text: string, tally: Tally): Promise<void> {
   tally.storedChecked += 1;
-  const parsed: unknown = JSON.parse(text);
-  const id = typeof parsed === 'object' && parsed !== null && 'id' in parsed && typeof parsed.id === 'string' ? parsed.id : '';
+  const id = idOf(text);
   const res = await pool.request({ path: `${job.path}/${encodeURIComponent(id)}`, method: 'GET', headers: job.headers });
   const body = await res.body.text();
   if (res.statusCode === 200 && body.includes(id) && id !== '') tally.storedFound += 1;
 }
 
+/**
+ * Sends request `index` of a job and answers the response whose body is measured: the POST's own; for a background
+ * run, the `GET ?stream=true` that follows it once created; or a GET of one of `getPaths`.
+ */
+async function openAnswer(pool: Pool, job: LoadJob, index: number, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  if (job.getPaths !== undefined) return pool.request({ path: job.getPaths[index % job.getPaths.length] ?? job.path, method: 'GET', headers: job.headers, signal });
+  const res = await pool.request({
+    path: job.path,
+    method: 'POST',
+    headers: { ...job.headers, 'content-type': 'application/json' },
+    body: job.bodies[index % job.bodies.length] ?? '{}',
+    signal,
+  });
+  if (job.background !== true) return res;
+  const created = await res.body.text();
+  const id = res.statusCode === 200 ? idOf(created) : '';
+  if (id === '') throw new Error(`creating a background run: HTTP ${res.statusCode}: ${created.slice(0, 200)}`);
+  return pool.request({ path: `${job.path}/${encodeURIComponent(id)}?stream=true`, method: 'GET', headers: job.headers, signal });
+}
+
 async function sendOne(pool: Pool, job: LoadJob, index: number, tally: Tally): Promise<void> {
-  const body = job.bodies[index % job.bodies.length] ?? '{}';
   const controller = new AbortController();
   const t0 = process.hrtime.bigint();
   tally.sent += 1;
   let events = 0;
   try {
-    const res = await pool.request({
-      path: job.path,
-      method: 'POST',
-      headers: { ...job.headers, 'content-type': 'application/json' },
-      body,
-      signal: controller.signal,
-    });
+    const res = await openAnswer(pool, job, index, controller.signal);
     const tHeaders = process.hrtime.bigint();
     tally.received += 1;
     let first = 0n;
@@ -98,6 +116,7 @@ async function sendOne(pool: Pool, job: LoadJob, index: number, tally: Tally): P
     tally.events += events;
     if (hungUp) {
       tally.aborted += 1;
+      tally.firstByte.push(micros(t0, first));
       return;
     }
     const text = job.stream ? tail.toString('utf8') : Buffer.concat(whole).toString('utf8');

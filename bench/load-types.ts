@@ -18,6 +18,13 @@ export interface LoadJob {
   expectTail?: string;
   /** GET `<path>/<id>` right after each non-streaming answer and count the ones found (scenario c). */
   verifyStored?: boolean;
+  /**
+   * Each request creates a background run (the body says `background: true`), then reads `GET <path>/<id>?stream=true`
+   * to the run's end; its latency runs from the create to that end (scenario g).
+   */
+  background?: boolean;
+  /** Each request is a GET of these paths in turn instead of a POST of `bodies` (scenario g's resumes). */
+  getPaths?: string[];
 }
 
 export interface Summary {
@@ -44,7 +51,7 @@ export interface LoadResult {
   latencyUs: Summary;
   /** Until the response headers, µs. */
   headersUs: Summary;
-  /** Until the first body byte (the first SSE event for a stream), µs. */
+  /** Until the first body byte (the first SSE event for a stream; also of a stream hung up on by `abortAfterEvents`), µs. */
   firstByteUs: Summary;
   /** SSE events received (blank-line terminated frames). */
   events: number;

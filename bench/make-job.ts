@@ -13,6 +13,8 @@ export interface JobSpec {
   inputKind?: InputKind;
   stream?: boolean;
   store?: boolean;
+  /** A background run, followed to its end with `GET …?stream=true` (the gateway only). */
+  background?: boolean;
   previousResponseId?: string;
   concurrency: number;
   count: number;
@@ -24,13 +26,16 @@ export interface JobSpec {
 export function makeJob(target: BenchTarget, spec: JobSpec): LoadJob {
   const shape = spec.shape ?? 'responses';
   const { path, clientShape } = target.route(shape);
-  const stream = spec.stream ?? false;
+  const background = spec.background ?? false;
+  // A background run is created without `stream` (answered `queued` at once) and read as the stream it follows with.
+  const stream = background || (spec.stream ?? false);
   const body = {
     model: target.model(mockModelName(spec.mock), shape),
     inputBytes: spec.inputBytes ?? 1024,
     inputKind: spec.inputKind ?? 'string',
-    stream,
+    stream: stream && !background,
     ...(spec.store === undefined ? {} : { store: spec.store }),
+    background,
     ...(spec.previousResponseId === undefined ? {} : { previousResponseId: spec.previousResponseId }),
   };
   return {
@@ -46,5 +51,6 @@ export function makeJob(target: BenchTarget, spec: JobSpec): LoadJob {
     ...(stream ? { expectTail: clientShape === 'chat' ? '[DONE]' : 'response.completed' } : {}),
     ...(spec.abortAfterEvents === undefined ? {} : { abortAfterEvents: spec.abortAfterEvents }),
     ...(spec.verifyStored === undefined ? {} : { verifyStored: spec.verifyStored }),
+    ...(background ? { background } : {}),
   };
 }

@@ -57,9 +57,11 @@ export function findTarget(ctx: BenchContext, name: TargetName): BenchTarget | u
 function logResult(ctx: BenchContext, m: Measurement): void {
   const r = m.result;
   const extra = r.errors > 0 ? ` ERRORS ${r.errors}: ${r.errorSamples.join(' | ')}` : '';
+  // Streams hung up on (scenario d's, scenario g's resumes) have no whole-request latency; their first byte is what counts.
+  const hungUp = r.aborted > 0 ? `, ${r.aborted} hung up, first byte p50 ${(r.firstByteUs.p50 / 1000).toFixed(2)} ms` : '';
   ctx.log(
-    `  ${r.label}: ${r.ok}/${r.sent} ok, ${r.throughput.toFixed(0)}/s, p50 ${(r.latencyUs.p50 / 1000).toFixed(2)} ms, p99 ${(r.latencyUs.p99 / 1000).toFixed(2)} ms` +
-      (m.cpuUs === null ? '' : `, cpu ${(m.cpuUs / Math.max(1, r.ok)).toFixed(0)} µs/req`) +
+    `  ${r.label}: ${r.ok}/${r.sent} ok${hungUp}, ${r.throughput.toFixed(0)}/s, p50 ${(r.latencyUs.p50 / 1000).toFixed(2)} ms, p99 ${(r.latencyUs.p99 / 1000).toFixed(2)} ms` +
+      (m.cpuUs === null ? '' : `, cpu ${(m.cpuUs / Math.max(1, r.ok + r.aborted)).toFixed(0)} µs/req`) +
       (m.eventLoop === null ? '' : `, event loop max ${m.eventLoop.maxMs.toFixed(1)} ms`) +
       extra,
   );
@@ -88,11 +90,12 @@ export async function measureOnce(ctx: BenchContext, target: BenchTarget, job: L
 }
 
 /**
- * The first time a target serves a kind of request (streaming or not, on a path) it runs for `warmupMs` so that the JIT
+ * The first time a target serves a kind of request (streaming or not, on a path, a background run or a GET) it runs for `warmupMs` so that the JIT
  * settles (a cold run costs twice the CPU per request); after that a warm-up only opens the measured run's connections.
  */
 async function warmUp(ctx: BenchContext, v: Variant): Promise<void> {
-  const kind = `${v.target.name}|${v.job.stream}|${v.job.path}`;
+  const way = v.job.background === true ? '|background' : v.job.getPaths !== undefined ? '|get' : '';
+  const kind = `${v.target.name}|${v.job.stream}|${v.job.path}${way}`;
   const cold = !ctx.warmed.has(kind) && ctx.mode !== 'smoke';
   ctx.warmed.add(kind);
   // One request per connection the measured run will use (a paced stream lasts seconds: no more than that).

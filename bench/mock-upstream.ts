@@ -134,8 +134,12 @@ export function startMockUpstream(port: number, host = '127.0.0.1'): Promise<Moc
         res.end(all);
         return;
       }
-      res.write(out.frame(0));
-      scheduler.add(profile.paceMs, { res, next: 1, count: out.count, frame: out.frame });
+      const lead = Math.min(out.count, Math.max(1, profile.leadEvents));
+      let head = '';
+      for (let i = 0; i < lead; i += 1) head += out.frame(i);
+      res.write(head);
+      if (lead < out.count) scheduler.add(profile.paceMs, { res, next: lead, count: out.count, frame: out.frame });
+      else res.end();
     };
     if (profile.latencyMs > 0) setTimeout(send, profile.latencyMs);
     else send();

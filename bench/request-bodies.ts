@@ -9,6 +9,7 @@ export interface BodyOptions {
   inputKind?: InputKind;
   stream?: boolean;
   store?: boolean;
+  background?: boolean;
   previousResponseId?: string;
 }
 
@@ -36,6 +37,7 @@ export function responsesBody(o: BodyOptions): string {
     input: makeInput(o.inputBytes, o.inputKind ?? 'string'),
     ...(o.stream === true ? { stream: true } : {}),
     ...(o.store === undefined ? {} : { store: o.store }),
+    ...(o.background === true ? { background: true } : {}),
     ...(o.previousResponseId === undefined ? {} : { previous_response_id: o.previousResponseId }),
   });
 }
