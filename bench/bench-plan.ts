@@ -43,6 +43,13 @@ export interface Plan {
   stallEventMb: number;
   lockHoldMs: number;
   stallWatchEvents: number;
+  /** Scenario g: background runs at once, and how long each measurement of them lasts. */
+  backgroundRuns: number;
+  backgroundMs: number;
+  /** Scenario g: live and finished runs resumed, resumes per measurement, and its time bound. */
+  resumedRuns: number;
+  resumes: number;
+  resumeMs: number;
 }
 
 const KB = 1024;
@@ -76,6 +83,11 @@ export function planFor(mode: BenchMode): Plan {
         stallEventMb: 2,
         lockHoldMs: 300,
         stallWatchEvents: 120,
+        backgroundRuns: 2,
+        backgroundMs: 300,
+        resumedRuns: 2,
+        resumes: 4,
+        resumeMs: 1000,
       };
     case 'quick':
       return {
@@ -104,6 +116,11 @@ export function planFor(mode: BenchMode): Plan {
         stallEventMb: 50,
         lockHoldMs: 3000,
         stallWatchEvents: 1200,
+        backgroundRuns: 8,
+        backgroundMs: 1000,
+        resumedRuns: 4,
+        resumes: 200,
+        resumeMs: 1500,
       };
     case 'full':
       return {
@@ -132,6 +149,11 @@ export function planFor(mode: BenchMode): Plan {
         stallEventMb: 50,
         lockHoldMs: 8000,
         stallWatchEvents: 2400,
+        backgroundRuns: 8,
+        backgroundMs: 2500,
+        resumedRuns: 4,
+        resumes: 1000,
+        resumeMs: 5000,
       };
     default: {
       const unknown: never = mode;

@@ -14,9 +14,12 @@ import { scenarioC } from './scenario-c-storage.js';
 import { scenarioD } from './scenario-d-memory.js';
 import { scenarioE } from './scenario-e-growth.js';
 import { scenarioF } from './scenario-f-stalls.js';
+import { scenarioG } from './scenario-g-background.js';
 import { startTargets, type TargetName } from './start-targets.js';
 
-export type ScenarioName = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
+export type ScenarioName = 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g';
+
+export const SCENARIO_NAMES: readonly ScenarioName[] = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
 
 export interface BenchOptions {
   mode: BenchMode;
@@ -32,7 +35,7 @@ export interface BenchOptions {
   log?: (line: string) => void;
 }
 
-const SCENARIOS: Record<ScenarioName, (ctx: BenchContext) => Promise<void>> = { a: scenarioA, b: scenarioB, c: scenarioC, d: scenarioD, e: scenarioE, f: scenarioF };
+const SCENARIOS: Record<ScenarioName, (ctx: BenchContext) => Promise<void>> = { a: scenarioA, b: scenarioB, c: scenarioC, d: scenarioD, e: scenarioE, f: scenarioF, g: scenarioG };
 
 function gitSha(root: string): string {
   try {
@@ -77,7 +80,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const ctx: BenchContext = { plan, mode: options.mode, targets, load, log, raw: [], rows: [], warmed: new Set(), rssAtRestMb };
     const mockCpu0 = readCpuMicros(targets.mock.pid);
     const loadCpu0 = readCpuMicros(load.pid);
-    for (const name of options.scenarios ?? (['a', 'b', 'c', 'd', 'e', 'f'] as ScenarioName[])) await SCENARIOS[name](ctx);
+    for (const name of options.scenarios ?? SCENARIO_NAMES) await SCENARIOS[name](ctx);
     const notes = [
       `Gateway config: defaults, debug.upstream_exchanges ${options.upstreamExchanges ?? true}, database.synchronous ${options.synchronous ?? 'full'}.`,
       'Portkey runs with bench/portkey-fetch-shim.ts preloaded: without it every streaming call fails with "TypeError: immutable" (Portkey issues #1389, #1550).',

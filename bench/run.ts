@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { BenchMode } from './bench-plan.js';
 import { repoPaths } from './repo-paths.js';
 import { formatTable } from './report-results.js';
-import { runBench, type ScenarioName } from './run-bench.js';
+import { runBench, SCENARIO_NAMES, type ScenarioName } from './run-bench.js';
 
 function option(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(name);
@@ -15,7 +15,7 @@ const mode: BenchMode = argv.includes('--smoke') ? 'smoke' : argv.includes('--qu
 const only = option(argv, '--only')
   ?.split(',')
   .map((s) => s.trim())
-  .filter((s): s is ScenarioName => ['a', 'b', 'c', 'd', 'e', 'f'].includes(s));
+  .filter((s): s is ScenarioName => (SCENARIO_NAMES as readonly string[]).includes(s));
 const resultsFile = option(argv, '--out') ?? join(repoPaths().root, 'bench', 'results.json');
 
 const report = await runBench({
