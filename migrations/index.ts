@@ -5,6 +5,7 @@ import * as m0002 from './0002-input-item-provenance.js';
 import * as m0003 from './0003-background-runs.js';
 import * as m0004 from './0004-conversations.js';
 import * as m0005 from './0005-webhook-outbox.js';
+import * as m0006 from './0006-request-id.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '0003-background-runs': m0003,
   '0004-conversations': m0004,
   '0005-webhook-outbox': m0005,
+  '0006-request-id': m0006,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -25,6 +25,7 @@ export function createOpenAIResponsesProvider(name: string, config: ProviderConf
     const options = {
       signal: call.signal,
       captureExchange: call.captureExchange,
+      requestId: call.requestId,
       accept: stream ? 'text/event-stream' : 'application/json',
       contentTypes: stream ? ['text/event-stream'] : ['application/json', 'text/event-stream'],
     };

@@ -18,6 +18,8 @@ export interface UpstreamCall {
   newItemId: (prefix: ItemIdPrefix) => string;
   signal: UpstreamAbort;
   captureExchange: boolean;
+  /** The client request's id, sent upstream as X-Request-Id (absent for a run restart recovery planned again). */
+  requestId?: string;
 }
 
 export interface UpstreamRun {

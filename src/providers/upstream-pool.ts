@@ -199,6 +199,8 @@ export async function openUpstream(
   options: {
     signal: UpstreamAbort;
     captureExchange: boolean;
+    /** Sent as X-Request-Id, so that the provider's logs (and a support ticket) name the gateway's request. */
+    requestId?: string;
     accept?: string;
     /** The content types the adapter can read; anything else (a 204, an HTML page) is a 502. */
     contentTypes?: string[];
@@ -207,7 +209,7 @@ export async function openUpstream(
   loggedBody?: () => unknown,
 ): Promise<OpenedUpstream> {
   const sent = await serializeUpstreamBody(body);
-  const headers = target.headers();
+  const headers = options.requestId === undefined ? target.headers() : { ...target.headers(), 'x-request-id': options.requestId };
   const deadline = new UpstreamDeadline(providerName, target.timeouts, options.signal);
   const res = await postJson(target, path, headers, sent, deadline, options.signal, options.accept);
   const requestBody = options.captureExchange && loggedBody ? JSON.stringify(loggedBody()) : sent;

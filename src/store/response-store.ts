@@ -30,6 +30,8 @@ export interface ResponseRecord {
   owner: string;
   /** The configured provider that ran it: its output items carry this provenance. */
   provider: string;
+  /** The X-Request-Id of the request that created it (null or absent: none known). */
+  requestId?: string | null;
   upstreamId: string | null;
   previousResponseId: string | null;
   response: ResponseObject;
@@ -63,6 +65,8 @@ export interface ExpiryCutoffs {
 export interface NewRun {
   owner: string;
   provider: string;
+  /** The X-Request-Id of the request that created it. */
+  requestId?: string | null;
   previousResponseId: string | null;
   /** The response in its first state (`queued`, no output). */
   response: ResponseObject;

@@ -15,6 +15,8 @@ export interface ResponsesTable {
   previous_response_id: string | null;
   /** The Response object without `output`. */
   response_json: string;
+  /** The X-Request-Id of the request that created it (migration 0006); null for older rows. */
+  request_id: string | null;
 }
 
 export type ResponseRow = Selectable<ResponsesTable>;

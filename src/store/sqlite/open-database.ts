@@ -25,10 +25,12 @@ export interface OpenedDatabase {
 export interface DatabaseOptions {
   url: string;
   synchronous: 'full' | 'normal';
+  /** Told each commit's duration (its transaction and fsync), in ms: the metrics' store commit latency. */
+  onCommit?: (ms: number) => void;
 }
 
 export async function openDatabase(
-  { url, synchronous }: DatabaseOptions,
+  { url, synchronous, onCommit }: DatabaseOptions,
   onError: (message: string) => void = () => undefined,
   /** Told when stored responses start and stop waiting for a write lock another process holds. */
   onWarning: (message: string) => void = () => undefined,
@@ -66,6 +68,7 @@ export async function openDatabase(
   const syncFile = synchronous === 'full' && path !== ':memory:' ? `${path}-wal` : undefined;
   const writer = createResponseWriter(sqlite, {
     syncFile,
+    onCommit,
     onLockWait: (event) =>
       event.state === 'waiting'
         ? onWarning('the database is locked by another connection: stored responses wait for it (the event loop does not)')

@@ -35,6 +35,8 @@ export interface WriterOptions {
   lockWaitMs?: number;
   /** Told once when commits start waiting for another connection's write lock, and once when they stop. */
   onLockWait?: (event: { state: 'waiting' } | { state: 'released'; waitedMs: number; gaveUp: boolean }) => void;
+  /** Told how long each batch took to commit and sync, in ms (once per batch, not per record). */
+  onCommit?: (ms: number) => void;
 }
 
 interface Pending {
@@ -62,7 +64,7 @@ const SLICED_RECORD_CHARS = 4 * COMMIT_CHARS;
  * Hot-path inserts go straight to prepared better-sqlite3 statements: Kysely (used for migrations and
  * reads) compiles every insert anew and runs each one through promises, which cost more than the insert.
  */
-export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile, lockWaitMs = 30_000, onLockWait }: WriterOptions): ResponseWriter {
+export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile, lockWaitMs = 30_000, onLockWait, onCommit }: WriterOptions): ResponseWriter {
   const statements = prepareStatements(sqlite);
   const commitGroup = sqlite.transaction((group: Pending[]) => {
     for (const { record } of group) for (const [statement, params] of record.rows) statements[statement].run(params);
@@ -150,6 +152,7 @@ export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile,
     while (queue.length > 0) {
       const batch = queue;
       queue = [];
+      const began = onCommit ? performance.now() : 0;
       const committed: Pending[] = [];
       let group: Pending[] = [];
       let size = 0;
@@ -166,6 +169,7 @@ export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile,
       if (group.length > 0) await commitWhenOpen(group, committed);
       try {
         if (sync && committed.length > 0) await sync();
+        if (onCommit && committed.length > 0) onCommit(performance.now() - began);
         for (const entry of committed) entry.resolve();
       } catch (err) {
         for (const entry of committed) entry.reject(err);

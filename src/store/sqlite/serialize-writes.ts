@@ -143,7 +143,7 @@ function* serializeSteps(record: ResponseRecord, stage: Stage): Generator<void, 
       ? ['finishResponse', [response.status, responseJson, record.upstreamId, response.id], responseJson.length]
       : [
           'insertResponse',
-          [response.id, owner, response.created_at, response.status, response.model, provider, record.upstreamId, record.previousResponseId, responseJson],
+          [response.id, owner, response.created_at, response.status, response.model, provider, record.upstreamId, record.previousResponseId, responseJson, record.requestId ?? null],
           responseJson.length,
         ],
   ];

@@ -3,8 +3,8 @@ import type BetterSqlite3 from 'better-sqlite3';
 
 /** Positional parameters, in the order of each statement's `?`s. */
 export const WRITE_SQL = {
-  insertResponse: `INSERT INTO responses (id, owner, created_at, status, model, provider, upstream_id, previous_response_id, response_json)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  insertResponse: `INSERT INTO responses (id, owner, created_at, status, model, provider, upstream_id, previous_response_id, response_json, request_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   insertItem: 'INSERT INTO items (response_id, direction, position, owner, id, type, provider, item_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   // A stream's raw body (and a large request body) arrives as bytes: SQLite stores a BLOB cast to TEXT as the
   // same UTF-8 bytes, so it is never joined and re-encoded in JavaScript. Text stays text.
