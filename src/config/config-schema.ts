@@ -153,7 +153,26 @@ export const configSchema = z
       .strict()
       .default({ url: 'sqlite:./data/junction.db', synchronous: 'full' }),
     keys: z
-      .array(z.object({ name: z.string().min(1), key: z.string() }).strict())
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            key: z.string(),
+            /** The aliases and provider names this key may use (a provider name allows `PROVIDER/MODEL`); absent: every model. */
+            models: z.array(z.string().min(1)).optional(),
+            /** Ceilings for this key, counted in this process (key-limits.ts); absent: none. */
+            limits: z
+              .object({
+                /** Responses created per minute (a sliding minute). */
+                requests_per_minute: numberValue(z.number().int().positive()).optional(),
+                /** Tokens (input + output) per UTC day, counted from each finished response's usage. */
+                tokens_per_day: numberValue(z.number().int().positive()).optional(),
+              })
+              .strict()
+              .optional(),
+          })
+          .strict(),
+      )
       .default([])
       .transform((keys) => keys.filter((k) => k.key !== '')),
     providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'provider names are letters, digits, _ . -'), providerSchema).default({}),
@@ -187,9 +206,24 @@ export const configSchema = z
       .default({}),
     webhooks: z.array(webhookSchema).default([]),
     logging: z
-      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        /** `json`: one JSON object a line; `pretty`: readable lines; `auto`: pretty when stdout is a terminal, JSON otherwise. */
+        format: z.enum(['auto', 'json', 'pretty']).default('auto'),
+        /** One line per HTTP request (request id, key, model, provider, status, duration, tokens). */
+        access_log: booleanValue().default(true),
+      })
       .strict()
-      .default({ level: 'info' }),
+      .default({ level: 'info', format: 'auto', access_log: true }),
+    metrics: z
+      .object({
+        /** When set, GET /metrics asks for `Authorization: Bearer <key>`; absent: the page is open (to whoever may reach the gateway). */
+        key: z.string().optional(),
+      })
+      .strict()
+      .default({})
+      // An unset `${VAR}` expands to "": the page is then open, as when the key is absent.
+      .transform((metrics) => (metrics.key ? metrics : {})),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -206,6 +240,11 @@ export const configSchema = z
     for (const [i, key] of config.keys.entries()) {
       if (names.has(key.name)) ctx.addIssue({ code: 'custom', path: ['keys', i, 'name'], message: `duplicate key name "${key.name}"` });
       names.add(key.name);
+      for (const [j, name] of (key.models ?? []).entries()) {
+        if (!(name in config.models) && !(name in config.providers)) {
+          ctx.addIssue({ code: 'custom', path: ['keys', i, 'models', j], message: `"${name}" is neither a model alias nor a provider name` });
+        }
+      }
     }
     const urls = new Set<string>();
     for (const [i, hook] of config.webhooks.entries()) {
@@ -223,3 +262,4 @@ export type UpstreamTimeouts = ProviderConfig['timeouts'];
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type LimitsConfig = Config['limits'];
 export type WebhookConfig = z.infer<typeof webhookSchema>;
+export type KeyConfig = Config['keys'][number];

@@ -41,6 +41,7 @@ export function configuredSecrets(config: Config): string[] {
   return [
     ...Object.values(config.providers).flatMap(providerSecrets),
     ...config.keys.map((k) => k.key),
+    ...(config.metrics.key ? [config.metrics.key] : []),
     ...urlCredentials(config.database.url),
     ...config.webhooks.flatMap((hook) => [hook.secret, ...urlCredentials(hook.url)]),
   ];

@@ -14,6 +14,11 @@ import { newItemId, newResponseId } from './ids.js';
 import { parseCreateResponse, type CreateResponseBody } from './request-schema.js';
 import { resolveInput, type ResolvedInput } from './resolve-input.js';
 import { resolveModel, type ModelRoute } from './resolve-model.js';
+import type { GatewayMetrics } from '../server/gateway-metrics.js';
+import type { KeyLimits } from '../server/key-limits.js';
+import { mayUseModel, modelAllowances, modelNotFound } from '../server/key-models.js';
+import type { RequestContext, RequestFacts } from '../server/observe-requests.js';
+import type { RoutingObserver } from '../runs/routing-events.js';
 
 export interface PipelineDeps {
   config: Config;
@@ -21,6 +26,12 @@ export interface PipelineDeps {
   providers: Map<string, Provider>;
   logger: Logger;
   now?: () => number;
+  /** Absent in tests that build their own deps: nothing is counted. */
+  metrics?: GatewayMetrics;
+  /** Per-key ceilings; absent when no key has any. */
+  keyLimits?: KeyLimits;
+  /** Told of retries, fallbacks and cooldowns (the metrics count them). */
+  routingEvents?: RoutingObserver;
 }
 
 export interface ResponsePlan {
@@ -36,6 +47,12 @@ export interface ResponsePlan {
   background: boolean;
   /** The conversation it runs in: its items came first upstream, and its own are appended when it is stored. */
   conversationId: string | null;
+  /** The request's id (X-Request-Id): stored with the response and sent upstream; null for a run restart recovery planned again. */
+  requestId: string | null;
+  /** Writes this request's log lines (each carries its id). */
+  logger: Logger;
+  /** What the request's access log line and metrics learn from the run (its model, provider, tokens). */
+  facts: RequestFacts | undefined;
 }
 
 const unixNow = () => Math.floor(Date.now() / 1000);
@@ -47,8 +64,12 @@ export async function planResponse(
   rawBody: unknown,
   /** The id of a run planned again (restart recovery); a new one otherwise. */
   id?: string,
+  /** The HTTP request it serves (absent for restart recovery). */
+  request?: RequestContext,
 ): Promise<ResponsePlan> {
   const body = parseCreateResponse(rawBody);
+  // A model the key may not use is answered as one that does not exist (as OpenAI does for a project's hidden models).
+  if (!mayUseModel(modelAllowances(deps.config), owner, body.model)) throw modelNotFound(body.model);
   if (body.previous_response_id && body.conversation) {
     throw invalidRequest('conversation', "Mutually exclusive parameters: Ensure you are only providing one of: 'previous_response_id' or 'conversation'.", 'mutually_exclusive_parameters');
   }
@@ -58,6 +79,8 @@ export async function planResponse(
   }
   const route = resolveModel(body.model, deps.config);
   const provider = deps.providers.get(route.provider);
+  // Labels only once resolved: a name no route knows would be a label value a client chose.
+  if (request) Object.assign(request.facts, { model: body.model, provider: route.provider });
   if (!provider) throw new GatewayError({ status: 500, message: `Provider "${route.provider}" is not configured.`, type: 'server_error' });
   const store = body.store !== false;
   const input = await resolveInput(deps.store, owner, provider, {
@@ -67,7 +90,21 @@ export async function planResponse(
     store,
   });
   const background = body.background === true;
-  return { id: id ?? newResponseId(), owner, body, route, provider, input, store, stream: body.stream === true, background, conversationId };
+  return {
+    id: id ?? newResponseId(),
+    owner,
+    body,
+    route,
+    provider,
+    input,
+    store,
+    stream: body.stream === true,
+    background,
+    conversationId,
+    requestId: request?.requestId ?? null,
+    logger: request?.logger ?? deps.logger,
+    facts: request?.facts,
+  };
 }
 
 /**
@@ -112,13 +149,14 @@ export function upstreamCall(deps: PipelineDeps, plan: ResponsePlan, abort: Upst
     newItemId,
     signal: abort,
     captureExchange: plan.store && deps.config.debug.upstream_exchanges,
+    requestId: plan.requestId ?? undefined,
   };
 }
 
 /** What this request could not carry upstream (from state resolution and from the provider's conversion), logged once. */
 export function logWarnings(deps: PipelineDeps, plan: ResponsePlan, providerWarnings: ConversionWarning[]): ConversionWarning[] {
   const warnings = [...plan.input.warnings, ...providerWarnings];
-  if (warnings.length > 0) deps.logger.warn({ response_id: plan.id, provider: plan.provider.name, warnings }, 'request fields not carried upstream');
+  if (warnings.length > 0) plan.logger.warn({ response_id: plan.id, provider: plan.provider.name, warnings }, 'request fields not carried upstream');
   return warnings;
 }
 
@@ -135,6 +173,7 @@ export function recordOf(deps: PipelineDeps, plan: ResponsePlan, { response, ups
   return {
     owner: plan.owner,
     provider: plan.provider.name,
+    requestId: plan.requestId,
     upstreamId,
     previousResponseId: plan.body.previous_response_id ?? null,
     response,
@@ -154,13 +193,14 @@ export function recordOf(deps: PipelineDeps, plan: ResponsePlan, { response, ups
  * added to it directly (they belong to no response), in one transaction.
  */
 export async function persist(deps: PipelineDeps, plan: ResponsePlan, outcome: Outcome): Promise<string> {
+  countUsage(deps, plan, outcome.response);
   const record = recordOf(deps, plan, outcome);
   try {
     if (plan.store) return await deps.store.saveResponse(record);
     if (record.conversationId) await deps.store.addConversationItems(plan.owner, record.conversationId, unstoredItems(record), deps.now?.() ?? unixNow());
     return JSON.stringify(outcome.response);
   } catch (err) {
-    deps.logger.error({ err, response_id: plan.id }, 'storing the response failed; the client is told it failed');
+    plan.logger.error({ err, response_id: plan.id }, 'storing the response failed; the client is told it failed');
     throw new GatewayError({ status: 500, message: 'The gateway could not store the response.', type: 'server_error', code: 'server_error', cause: err });
   }
 }
@@ -193,7 +233,33 @@ export function logStreamFailure(
   what: 'stream failed after output' | 'background run failed',
 ): void {
   const detail = broke instanceof GatewayError ? broke.detail : broke instanceof Error ? broke.message : undefined;
-  deps.logger.warn({ response_id: plan.id, provider: plan.provider.name, code: error?.code, err: error?.message, detail }, what);
+  plan.logger.warn({ response_id: plan.id, provider: plan.provider.name, code: error?.code, err: error?.message, detail }, what);
+  deps.metrics?.upstreamError(plan.provider.name, error?.code ?? 'server_error');
+}
+
+/**
+ * A finished response's tokens: against its key's daily ceiling, into the metrics, and onto its request's
+ * access log line. Once per response, at its end (whether or not it is stored).
+ */
+export function countUsage(deps: PipelineDeps, plan: ResponsePlan, response: ResponseObject): void {
+  const usage = response.usage as UsageFields | null | undefined;
+  if (!usage) return;
+  const counted = {
+    input: usage.input_tokens ?? 0,
+    output: usage.output_tokens ?? 0,
+    reasoning: usage.output_tokens_details?.reasoning_tokens ?? 0,
+    cached: usage.input_tokens_details?.cached_tokens ?? 0,
+  };
+  deps.keyLimits?.spend(plan.owner, counted.input + counted.output);
+  deps.metrics?.tokens(counted, { model: plan.body.model, provider: plan.provider.name, key: plan.owner });
+  if (plan.facts) plan.facts.usage = counted;
+}
+
+interface UsageFields {
+  input_tokens?: number;
+  output_tokens?: number;
+  input_tokens_details?: { cached_tokens?: number };
+  output_tokens_details?: { reasoning_tokens?: number };
 }
 
 /** A response that failed before output, as the HTTP error a client would get from OpenAI. */

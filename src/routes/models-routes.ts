@@ -1,15 +1,18 @@
-// GET /v1/models: the configured aliases in OpenAI's list shape (clients call it to check the base URL).
+// GET /v1/models: the configured aliases the caller's key may use, in OpenAI's list shape (clients call it to check the base URL).
 import { Hono } from 'hono';
 import type { Config } from '../config/config-schema.js';
-import { notFound } from '../errors/gateway-error.js';
+import type { AuthVariables } from '../server/authenticate.js';
+import { mayUseModel, modelAllowances, modelNotFound } from '../server/key-models.js';
 
-export function modelsRoutes(config: Config): Hono {
-  const app = new Hono();
+export function modelsRoutes(config: Config): Hono<{ Variables: AuthVariables }> {
+  const app = new Hono<{ Variables: AuthVariables }>();
   const models = Object.entries(config.models).map(([id, m]) => ({ id, object: 'model' as const, created: 0, owned_by: m.provider }));
-  app.get('/', (c) => c.json({ object: 'list', data: models }));
+  const allowances = modelAllowances(config);
+  app.get('/', (c) => c.json({ object: 'list', data: models.filter((m) => mayUseModel(allowances, c.get('owner'), m.id)) }));
   app.get('/:id{.+}', (c) => {
-    const model = models.find((m) => m.id === c.req.param('id'));
-    if (!model) throw notFound(`The model '${c.req.param('id')}' does not exist or you do not have access to it.`, 'model_not_found', 'model');
+    const id = c.req.param('id');
+    const model = models.find((m) => m.id === id);
+    if (!model || !mayUseModel(allowances, c.get('owner'), id)) throw modelNotFound(id);
     return c.json(model);
   });
   return app;

@@ -1,17 +1,16 @@
 // /v1/responses: create (JSON, SSE or background), retrieve (or stream again), cancel, delete, list input items; each id scoped to the caller's key.
 import { Hono } from 'hono';
-import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { invalidRequest, notFound } from '../errors/gateway-error.js';
 import { completeResponse, planResponse, type PipelineDeps } from '../pipeline/run-response.js';
 import { UpstreamAbort } from '../providers/upstream-abort.js';
 import { shuttingDown, type RunRegistry } from '../runs/run-registry.js';
 import { subscribeSse, writeSseEvents } from '../runs/subscribe-run.js';
-import type { AuthVariables } from '../server/authenticate.js';
+import type { AppEnv } from '../server/create-app.js';
 import { readJsonBody } from '../server/read-json-body.js';
 import { listBody, parseListQuery, toListedItem } from './list-params.js';
 
-type Env = { Bindings: HttpBindings; Variables: AuthVariables };
+type Env = AppEnv;
 
 const responseNotFound = (id: string) => notFound(`No response found with id '${id}'.`, 'response_not_found', 'response_id');
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -21,8 +20,10 @@ export function responsesRoutes(deps: PipelineDeps, runs: RunRegistry): Hono<Env
   const heartbeatMs = deps.config.server.heartbeat_s * 1000;
 
   app.post('/', async (c) => {
+    // Counted before the body is read: a refused request costs the gateway nothing more.
+    deps.keyLimits?.admit(c.get('owner'));
     const body = await readJsonBody(c.env.incoming, deps.config.server.body_limit_mb);
-    const plan = await planResponse(deps, c.get('owner'), body);
+    const plan = await planResponse(deps, c.get('owner'), body, undefined, c.get('request'));
     const outgoing = c.env.outgoing;
 
     if (plan.background) {

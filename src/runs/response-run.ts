@@ -7,6 +7,7 @@ import { maskFor } from '../errors/mask-secrets.js';
 import type { UpstreamRun } from '../providers/provider.js';
 import { UpstreamAbort } from '../providers/upstream-abort.js';
 import {
+  countUsage,
   drainThenClose,
   failureOf,
   logStreamFailure,
@@ -135,10 +136,10 @@ export class ResponseRun {
       if (!this.options.rerun) {
         const { owner, provider, previousResponseId, input } = recordOf(this.deps, this.plan, { response: this.sequencer.peek() });
         try {
-          await this.deps.store.createRun({ owner, provider, previousResponseId, input, response: this.sequencer.peek(), request: this.plan.body });
+          await this.deps.store.createRun({ owner, provider, previousResponseId, input, response: this.sequencer.peek(), request: this.plan.body, requestId: this.plan.requestId });
         } catch (err) {
           // Not stored, so not started: the client gets a 500 and no id.
-          this.deps.logger.error({ err, response_id: this.id }, 'storing a background run failed; the client is told it failed');
+          this.plan.logger.error({ err, response_id: this.id }, 'storing a background run failed; the client is told it failed');
           throw new GatewayError({ status: 500, message: 'The gateway could not store the response.', type: 'server_error', code: 'server_error', cause: err });
         }
       }
@@ -319,6 +320,7 @@ export class ResponseRun {
     try {
       if (this.mode === 'background') {
         this.terminalLogged = takeForLog(this.log!, emitted);
+        countUsage(deps, plan, response);
         json = await deps.store.finishRun({ ...recordOf(deps, plan, outcome), input: [] }, this.terminalLogged);
       }
       else json = await persist(deps, plan, outcome);
@@ -326,7 +328,7 @@ export class ResponseRun {
       // Not stored, so not acknowledged: a streaming client is told in the stream that the response failed.
       if (this.mode === 'json') throw err;
       // persist() logs its own failure; a background run's is logged here.
-      if (this.mode === 'background') deps.logger.error({ err, response_id: plan.id }, 'storing the response failed; its subscribers are told it failed');
+      if (this.mode === 'background') plan.logger.error({ err, response_id: plan.id }, 'storing the response failed; its subscribers are told it failed');
       const retracted = sequencer.retractTerminal(failureOf(err, maskFor(deps.config)));
       // A background run's subscribers see only logged events: of this batch, none was stored; its end (an
       // `error` it carried, then response.failed) is sent all the same.
@@ -368,7 +370,7 @@ export class ResponseRun {
   }
 
   private storeFailed(err: unknown, what: string): void {
-    this.deps.logger.error({ err, response_id: this.id }, `${what} a background run failed`);
+    this.plan.logger.error({ err, response_id: this.id }, `${what} a background run failed`);
   }
 
   private logFailed(err: unknown): false {

@@ -83,6 +83,11 @@ export class RunRegistry {
     return this.runs.size;
   }
 
+  /** Whether shutdown has begun (readyz answers 503). */
+  get shuttingDown(): boolean {
+    return this.refusing;
+  }
+
   /** Shutdown begins: new runs are refused (a request on a connection still open gets a 503). */
   refuseNew(): void {
     this.refusing = true;

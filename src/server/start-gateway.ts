@@ -14,6 +14,8 @@ import { withWebhookNotices } from '../webhooks/plan-webhook-notices.js';
 import { startWebhookDelivery, type WebhookDeliveryLoop } from '../webhooks/start-webhook-delivery.js';
 import { createApp } from './create-app.js';
 import { createLogger } from './create-logger.js';
+import { createGatewayMetrics } from './gateway-metrics.js';
+import { createKeyLimits } from './key-limits.js';
 
 export interface RunningGateway {
   url: string;
@@ -38,16 +40,20 @@ export async function startGateway(config: Config, logger: Logger = createLogger
   }
   // A webhook endpoint that resolves to a private address without allow_private stops the start, before anything is opened.
   await checkWebhookAddresses(config.webhooks, (message) => logger.warn(message));
+  // Store commits are timed from the start; webhook counts are read only when the page is scraped.
+  let webhookStats: (() => ReturnType<typeof opened.webhookOutboxStats>) | undefined;
+  const metrics = createGatewayMetrics(config.webhooks.length > 0 ? () => webhookStats!() : undefined);
   const opened = await openStore(
-    config.database,
+    { ...config.database, onCommit: (ms) => metrics.storeCommit(ms) },
     (message) => logger.error(message),
     (message) => logger.warn(message),
   );
   let webhooks: WebhookDeliveryLoop | undefined;
   // Every response end the runs store carries its webhook notices in the same transaction.
   const store = withWebhookNotices(opened, config.webhooks, () => webhooks?.wake());
+  webhookStats = () => opened.webhookOutboxStats(config.webhooks.map((hook) => hook.url));
   const providers = createProviders(config);
-  const deps = { config, store, providers, logger };
+  const deps = { config, store, providers, logger, metrics, keyLimits: createKeyLimits(config.keys), routingEvents: metrics.routing };
   const runs = new RunRegistry(deps, {
     maxConcurrent: config.background.max_concurrent,
     holdMs: config.server.heartbeat_s * 1000,
