@@ -90,6 +90,10 @@ describe('validation names the bad key', () => {
     { name: 'a model of an unknown provider', text: `${PROVIDER}\nmodels: { fast: { provider: nope, model: x } }`, path: 'models.fast.provider' },
     { name: 'a duplicate key name', text: 'keys: [{ name: a, key: x }, { name: a, key: y }]', path: 'keys[1].name' },
     { name: 'a logging level', text: 'logging: { level: loud }', path: 'logging.level' },
+    { name: 'a logging format', text: 'logging: { format: xml }', path: 'logging.format' },
+    { name: "a key's model that is neither alias nor provider", text: `${PROVIDER}\nkeys: [{ name: a, key: x, models: [openai, gpt-9] }]`, path: 'keys[0].models[1]' },
+    { name: "a key's limit that is not a positive integer", text: 'keys: [{ name: a, key: x, limits: { requests_per_minute: 0 } }]', path: 'keys[0].limits.requests_per_minute' },
+    { name: 'an unknown metrics key', text: 'metrics: { token: x }', path: 'metrics' },
   ])('$name fails with $path', ({ text, path }) => {
     const message = failure(text, { OPENAI_API_KEY: 'k' });
     expect(message).toContain('test.yaml');
