@@ -25,7 +25,7 @@ export function createApp(deps: PipelineDeps, runs: RunRegistry): Hono<AppEnv> {
   // Before authentication, and with keys too: a page in the operator's browser must not reach the gateway.
   app.use(guardBrowserRequests({ listenHost: server.host, allowedHosts: server.allowed_hosts, corsOrigins: server.cors_origins }));
   // At the root and without a gateway key: probes and scrapers hold none (the metrics page may ask for its own).
-  app.route('/', healthRoutes(deps.store, () => runs.shuttingDown, deps.logger));
+  app.route('/', healthRoutes(deps.store, () => runs.shuttingDown));
   if (deps.metrics) app.route('/', metricsRoutes(deps.metrics, deps.config.metrics.key));
   app.use('/v1/*', authenticate(deps.config.keys));
   app.route('/v1/responses', responsesRoutes(deps, runs));
