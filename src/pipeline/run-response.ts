@@ -234,7 +234,8 @@ export function logStreamFailure(
 ): void {
   const detail = broke instanceof GatewayError ? broke.detail : broke instanceof Error ? broke.message : undefined;
   plan.logger.warn({ response_id: plan.id, provider: plan.provider.name, code: error?.code, err: error?.message, detail }, what);
-  deps.metrics?.upstreamError(plan.provider.name, error?.code ?? 'server_error');
+  // A run cut by shutdown failed, but not upstream.
+  if (error?.code !== 'server_shutting_down') deps.metrics?.upstreamError(plan.provider.name, error?.code ?? 'server_error');
 }
 
 /**
