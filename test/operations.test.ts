@@ -102,6 +102,17 @@ describe('X-Request-Id', () => {
     await res.text();
   });
 
+  it('a background run is stored with it from its first row, and its upstream call carries it', async () => {
+    upstream.reply('/v1/responses', fixtureReply('openai/text-with-conversation.sse'));
+    const res = await post({ model: 'gpt-4o', input: 'hi', background: true }, { 'x-request-id': 'client-bg-1' });
+    expect(res.headers.get('x-request-id')).toBe('client-bg-1');
+    const { id } = (await res.json()) as { id: string };
+    expect(storedRequestId(id)).toBe('client-bg-1');
+    await vi.waitFor(async () => expect(((await (await fetch(`${gateway.url}/v1/responses/${id}`, { headers: authHeaders() })).json()) as { status: string }).status).toBe('completed'));
+    expect(upstream.received.at(-1)!.headers['x-request-id']).toBe('client-bg-1');
+    expect(storedRequestId(id)).toBe('client-bg-1');
+  });
+
   it("an upstream refusal: the error answer echoes it, and the failure's log line carries it", async () => {
     upstream.reply('/v1/responses', { status: 400, body: JSON.stringify({ error: { message: 'nope', type: 'invalid_request_error', code: 'bad', param: 'input' } }) });
     const res = await post({ model: 'gpt-4o', input: 'hi' }, { 'x-request-id': 'client-err-1' });
