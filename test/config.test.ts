@@ -88,6 +88,12 @@ describe('validation names the bad key', () => {
     { name: 'a misspelt key', text: 'server: { hots: 0.0.0.0 }', path: 'hots' },
     { name: 'an unknown top-level key', text: 'modles: {}', path: 'modles' },
     { name: 'a model of an unknown provider', text: `${PROVIDER}\nmodels: { fast: { provider: nope, model: x } }`, path: 'models.fast.provider' },
+    { name: 'a target of an unknown provider', text: `${PROVIDER}\nmodels: { fast: { targets: [{ provider: openai, model: x }, { provider: nope, model: y }] } }`, path: 'models.fast.targets[1].provider' },
+    { name: 'targets beside provider', text: `${PROVIDER}\nmodels: { fast: { provider: openai, model: x, targets: [{ provider: openai, model: y }] } }`, path: 'models.fast.targets' },
+    { name: 'a model without provider or targets', text: `${PROVIDER}\nmodels: { fast: { model: x } }`, path: 'models.fast.provider' },
+    { name: 'a negative retry count', text: 'routing: { retries: -1 }', path: 'routing.retries' },
+    { name: 'a model routing override', text: `${PROVIDER}\nmodels: { fast: { provider: openai, model: x, routing: { cooldown: { secs: 1 } } } }`, path: 'models.fast.routing.cooldown' },
+    { name: 'a drop path', text: `${PROVIDER}\nmodels: { fast: { provider: openai, model: x, drop: ['reasoning effort'] } }`, path: 'models.fast.drop[0]' },
     { name: 'a duplicate key name', text: 'keys: [{ name: a, key: x }, { name: a, key: y }]', path: 'keys[1].name' },
     { name: 'a logging level', text: 'logging: { level: loud }', path: 'logging.level' },
     { name: 'a logging format', text: 'logging: { format: xml }', path: 'logging.format' },
@@ -135,7 +141,9 @@ describe('the shipped config.yaml', () => {
     expect(config.keys).toEqual([]);
     expect(config.providers.openai).toMatchObject({ type: 'openai-responses', api_key: '${OPENAI_API_KEY}' });
     expect(config.providers.xai).toMatchObject({ quirks: 'xai', api_key: '${XAI_API_KEY}' });
-    expect(config.models['gpt-5-nano']).toEqual({ provider: 'openai', model: 'gpt-5-nano-2025-08-07' });
+    expect(config.models['gpt-5-nano']).toEqual({ provider: 'openai', model: 'gpt-5-nano-2025-08-07', defaults: { reasoning: { effort: 'medium', summary: 'auto' } } });
+    expect(config.models['grok-code-fast-1']!.drop).toEqual(['reasoning.effort']);
+    expect(config.routing).toEqual({ retries: 0, backoff_ms: 500, max_retry_after_s: 30, cooldown: { failures: 3, seconds: 30 } });
     expect(config.retention).toEqual({});
   });
 

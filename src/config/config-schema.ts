@@ -67,7 +67,35 @@ const providerSchema = z
     },
   }));
 
-const modelSchema = z
+/**
+ * What the gateway does when a target fails before its first output (docs/configuration.md, "routing"). Retries
+ * are off by default: clients' SDKs retry already (OpenAI's twice), and retries here multiply with theirs.
+ */
+export const ROUTING_DEFAULTS = { retries: 0, backoff_ms: 500, max_retry_after_s: 30, cooldown: { failures: 3, seconds: 30 } };
+
+const cooldownSchema = z
+  .object({
+    /** Failures in a row (before any output) after which a target is skipped. */
+    failures: numberValue(z.number().int().positive()).optional(),
+    /** How long it is skipped; then it is tried again. */
+    seconds: numberValue(z.number().positive()).optional(),
+  })
+  .strict();
+
+/** Every key optional: a model's `routing` overrides only what it names. */
+const routingFields = {
+  /** Tries again on the same target after a failure that may pass (a timeout, 408, 409, 429, 5xx, a broken connection). */
+  retries: numberValue(z.number().int().min(0)).optional(),
+  /** The first retry's delay; each next one doubles, with jitter. */
+  backoff_ms: numberValue(z.number().int().min(0)).optional(),
+  /** The longest wait an upstream's Retry-After / retry-after-ms may ask for (a longer one is cut to it). */
+  max_retry_after_s: numberValue(z.number().min(0)).optional(),
+  cooldown: cooldownSchema.optional(),
+};
+const routingSchema = z.object(routingFields).strict();
+export type RoutingOverride = z.infer<typeof routingSchema>;
+
+const targetSchema = z
   .object({
     provider: z.string().min(1),
     model: z.string().min(1),
@@ -75,6 +103,29 @@ const modelSchema = z
     reasoning: booleanValue().optional(),
   })
   .strict();
+
+const modelSchema = z
+  .object({
+    /** One target: `provider` and `model` (or `targets`, an ordered list of them, tried in turn). */
+    provider: z.string().min(1).optional(),
+    model: z.string().min(1).optional(),
+    reasoning: booleanValue().optional(),
+    targets: z.array(targetSchema).min(1).optional(),
+    /** Request fields set when the client leaves them out (objects merged one level deep, the client's fields first). */
+    defaults: z.record(z.string(), z.unknown()).optional(),
+    /** Request fields (dotted paths: `reasoning.effort`) left out of what goes upstream, because the model refuses them. */
+    drop: z.array(z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'a field name or a dotted path (reasoning.effort)')).optional(),
+    routing: routingSchema.optional(),
+  })
+  .strict()
+  .superRefine((model, ctx) => {
+    const single = model.provider !== undefined || model.model !== undefined;
+    if (model.targets && single) ctx.addIssue({ code: 'custom', path: ['targets'], message: 'either `targets` or `provider` and `model`, not both' });
+    else if (model.targets && model.reasoning !== undefined) ctx.addIssue({ code: 'custom', path: ['reasoning'], message: 'with `targets`, `reasoning` is set per target' });
+    else if (!model.targets && (model.provider === undefined || model.model === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [model.provider === undefined ? 'provider' : 'model'], message: 'a model names `provider` and `model`, or `targets`' });
+    }
+  });
 
 /** The response ends a webhook endpoint may hear about (OpenAI's names). */
 export const WEBHOOK_EVENTS = ['response.completed', 'response.failed', 'response.cancelled', 'response.incomplete'] as const;
@@ -177,6 +228,7 @@ export const configSchema = z
       .transform((keys) => keys.filter((k) => k.key !== '')),
     providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'provider names are letters, digits, _ . -'), providerSchema).default({}),
     models: z.record(z.string(), modelSchema).default({}),
+    routing: routingSchema.default({}),
     limits: z
       .object({
         /** Ceiling on `max_output_tokens`; a larger value is lowered to it (with a log line), never sent upstream. */
@@ -227,13 +279,12 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    const unknownProvider = (name: string, path: (string | number)[]) =>
+      ctx.addIssue({ code: 'custom', path, message: `unknown provider "${name}" (configured: ${Object.keys(config.providers).join(', ') || 'none'})` });
     for (const [alias, model] of Object.entries(config.models)) {
-      if (!(model.provider in config.providers)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['models', alias, 'provider'],
-          message: `unknown provider "${model.provider}" (configured: ${Object.keys(config.providers).join(', ') || 'none'})`,
-        });
+      if (model.provider !== undefined && !(model.provider in config.providers)) unknownProvider(model.provider, ['models', alias, 'provider']);
+      for (const [i, target] of (model.targets ?? []).entries()) {
+        if (!(target.provider in config.providers)) unknownProvider(target.provider, ['models', alias, 'targets', i, 'provider']);
       }
     }
     const names = new Set<string>();
@@ -260,6 +311,7 @@ export type Config = z.infer<typeof configSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type UpstreamTimeouts = ProviderConfig['timeouts'];
 export type ModelConfig = z.infer<typeof modelSchema>;
+export type TargetConfig = z.infer<typeof targetSchema>;
 export type LimitsConfig = Config['limits'];
 export type WebhookConfig = z.infer<typeof webhookSchema>;
 export type KeyConfig = Config['keys'][number];

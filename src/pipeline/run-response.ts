@@ -6,21 +6,23 @@ import { type ConversionWarning, type ResponseItem, type ResponseObject, type Re
 import type { StreamFailure } from '../../transformers/sequencer.js';
 import type { Config } from '../config/config-schema.js';
 import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
-import { statusForUpstreamCode } from '../errors/status-for-upstream-code.js';
 import type { Provider, UpstreamCall, UpstreamRun } from '../providers/provider.js';
 import type { UpstreamAbort } from '../providers/upstream-abort.js';
 import type { InputItem, ResponseRecord, ResponseStore } from '../store/response-store.js';
 import { newItemId, newResponseId } from './ids.js';
 import { parseCreateResponse, type CreateResponseBody } from './request-schema.js';
-import { resolveInput, type ResolvedInput } from './resolve-input.js';
-import { resolveModel, type ModelRoute } from './resolve-model.js';
+import { preOutputError } from './pre-output-error.js';
+import { resolveInput, type InputState, type ResolvedInput } from './resolve-input.js';
+import { resolveModel, type ModelRoute, type RoutingPolicy } from './resolve-model.js';
+import { shapeRequest } from './shape-request.js';
+import { firstTarget, openComplete, UpstreamAttempts, type RoutingDeps } from '../runs/attempt-upstream.js';
 import type { GatewayMetrics } from '../server/gateway-metrics.js';
 import type { KeyLimits } from '../server/key-limits.js';
 import { mayUseModel, modelAllowances, modelNotFound } from '../server/key-models.js';
 import type { RequestContext, RequestFacts } from '../server/observe-requests.js';
 import type { RoutingObserver } from '../runs/routing-events.js';
 
-export interface PipelineDeps {
+export interface PipelineDeps extends RoutingDeps {
   config: Config;
   store: ResponseStore;
   providers: Map<string, Provider>;
@@ -38,9 +40,18 @@ export interface ResponsePlan {
   id: string;
   owner: string;
   body: CreateResponseBody;
+  /** The model's targets in order, and which one the run is on: `route`, `provider` and `input` follow it (runs/attempt-upstream.ts switches them on a fallback). */
+  targets: ModelRoute[];
+  targetIndex: number;
+  routing: RoutingPolicy;
   route: ModelRoute;
   provider: Provider;
+  /** The input as screened for the current target's provider. */
   input: ResolvedInput;
+  /** What the input is resolved from, again for each target. */
+  inputState: InputState;
+  /** The model's `drop` list at work (see shape-request.ts). */
+  shapeWarnings: ConversionWarning[];
   store: boolean;
   stream: boolean;
   /** Runs detached from its request (see runs/response-run.ts). */
@@ -77,26 +88,37 @@ export async function planResponse(
   if (body.background && body.store === false) {
     throw invalidRequest('store', 'Background responses are stored: `store: false` cannot be combined with `background: true`.', 'invalid_value');
   }
-  const route = resolveModel(body.model, deps.config);
+  const model = resolveModel(body.model, deps.config);
+  const responseId = id ?? newResponseId();
+  const shaped = model.alias !== undefined && (model.defaults || model.drop.length > 0) ? shapeRequest(body, model.alias, model.defaults, model.drop) : undefined;
+  if (shaped && shaped.filled.length > 0) deps.logger.debug({ response_id: responseId, defaults: shaped.filled }, 'model defaults filled in');
+  const targetIndex = firstTarget(deps, model.targets, responseId);
+  const route = model.targets[targetIndex]!;
   const provider = deps.providers.get(route.provider);
   // Labels only once resolved: a name no route knows would be a label value a client chose.
   if (request) Object.assign(request.facts, { model: body.model, provider: route.provider });
   if (!provider) throw new GatewayError({ status: 500, message: `Provider "${route.provider}" is not configured.`, type: 'server_error' });
   const store = body.store !== false;
-  const input = await resolveInput(deps.store, owner, provider, {
+  const inputState: InputState = {
     input: body.input as string | ResponseItem[] | undefined,
     previousResponseId: body.previous_response_id,
     conversationId,
     store,
-  });
+  };
+  const input = await resolveInput(deps.store, owner, provider, inputState);
   const background = body.background === true;
   return {
-    id: id ?? newResponseId(),
+    id: responseId,
     owner,
-    body,
+    body: shaped?.body ?? body,
+    targets: model.targets,
+    targetIndex,
+    routing: model.routing,
     route,
     provider,
     input,
+    inputState,
+    shapeWarnings: shaped?.warnings ?? [],
     store,
     stream: body.stream === true,
     background,
@@ -115,16 +137,28 @@ export async function planResponse(
  */
 export async function completeResponse(deps: PipelineDeps, plan: ResponsePlan, abort: UpstreamAbort): Promise<string | UpstreamRun> {
   const now = deps.now ?? unixNow;
+  const attempts = new UpstreamAttempts(deps, plan);
   try {
-    const answer = await plan.provider.complete!(upstreamCall(deps, plan, abort));
-    if ('events' in answer) return answer;
-    const warnings = logWarnings(deps, plan, answer.warnings);
-    const { skeleton, overrides } = startingPoint(plan, now);
-    const upstream = plan.store ? answer.response : tagOutput(answer.response, plan.provider.name);
-    const response = completedSnapshot(skeleton, upstream, overrides, now());
-    if (response.status === 'failed') throw preOutputError(response.error);
-    const upstreamId = typeof answer.response.id === 'string' ? answer.response.id : null;
-    return await persist(deps, plan, { response, upstreamId, exchange: answer.exchange, warnings });
+    for (;;) {
+      let answer;
+      try {
+        answer = await openComplete(plan.provider, upstreamCall(deps, plan, abort));
+        if ('events' in answer) return answer;
+        if (answer.response.status === 'failed') throw preOutputError(answer.response.error as { code: string; message: string } | null);
+      } catch (err) {
+        // Before any output: another try, on this target or the next (runs/attempt-upstream.ts).
+        if (await attempts.recover(err, abort)) continue;
+        throw err;
+      }
+      attempts.served();
+      const warnings = logWarnings(deps, plan, answer.warnings);
+      const { skeleton, overrides } = startingPoint(plan, now);
+      const upstream = plan.store ? answer.response : tagOutput(answer.response, plan.provider.name);
+      const response = completedSnapshot(skeleton, upstream, overrides, now());
+      if (response.status === 'failed') throw preOutputError(response.error);
+      const upstreamId = typeof answer.response.id === 'string' ? answer.response.id : null;
+      return await persist(deps, plan, { response, upstreamId, exchange: answer.exchange, warnings });
+    }
   } catch (err) {
     abort.abort();
     throw withResponseId(err, plan);
@@ -155,7 +189,7 @@ export function upstreamCall(deps: PipelineDeps, plan: ResponsePlan, abort: Upst
 
 /** What this request could not carry upstream (from state resolution and from the provider's conversion), logged once. */
 export function logWarnings(deps: PipelineDeps, plan: ResponsePlan, providerWarnings: ConversionWarning[]): ConversionWarning[] {
-  const warnings = [...plan.input.warnings, ...providerWarnings];
+  const warnings = [...plan.shapeWarnings, ...plan.input.warnings, ...providerWarnings];
   if (warnings.length > 0) plan.logger.warn({ response_id: plan.id, provider: plan.provider.name, warnings }, 'request fields not carried upstream');
   return warnings;
 }
@@ -261,17 +295,6 @@ interface UsageFields {
   output_tokens?: number;
   input_tokens_details?: { cached_tokens?: number };
   output_tokens_details?: { reasoning_tokens?: number };
-}
-
-/** A response that failed before output, as the HTTP error a client would get from OpenAI. */
-export function preOutputError(failure: { code: string; message: string } | null): GatewayError {
-  const code = failure?.code ?? 'server_error';
-  const message = failure?.message ?? 'The response failed.';
-  const status = statusForUpstreamCode(code);
-  const type = status === 429 ? code : status < 500 ? 'invalid_request_error' : 'server_error';
-  return new GatewayError({ status, message, type, code }).withDetail(
-    'the upstream run failed before its first output',
-  );
 }
 
 /** After the terminal event upstream usually has nothing left: read it out so the socket is reused, within bounds. */

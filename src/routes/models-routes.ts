@@ -6,7 +6,7 @@ import { mayUseModel, modelAllowances, modelNotFound } from '../server/key-model
 
 export function modelsRoutes(config: Config): Hono<{ Variables: AuthVariables }> {
   const app = new Hono<{ Variables: AuthVariables }>();
-  const models = Object.entries(config.models).map(([id, m]) => ({ id, object: 'model' as const, created: 0, owned_by: m.provider }));
+  const models = Object.entries(config.models).map(([id, m]) => ({ id, object: 'model' as const, created: 0, owned_by: m.provider ?? m.targets?.[0]?.provider ?? '' }));
   const allowances = modelAllowances(config);
   app.get('/', (c) => c.json({ object: 'list', data: models.filter((m) => mayUseModel(allowances, c.get('owner'), m.id)) }));
   app.get('/:id{.+}', (c) => {

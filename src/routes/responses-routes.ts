@@ -13,7 +13,8 @@ import { listBody, parseListQuery, toListedItem } from './list-params.js';
 type Env = AppEnv;
 
 const responseNotFound = (id: string) => notFound(`No response found with id '${id}'.`, 'response_not_found', 'response_id');
-const JSON_HEADERS = { 'content-type': 'application/json' };
+/** A JSON answer's headers: the provider that served it (after any fallback) in `x-junction-provider`. */
+const jsonHeaders = (provider: string) => ({ 'content-type': 'application/json', 'x-junction-provider': provider });
 
 export function responsesRoutes(deps: PipelineDeps, runs: RunRegistry): Hono<Env> {
   const app = new Hono<Env>();
@@ -29,7 +30,7 @@ export function responsesRoutes(deps: PipelineDeps, runs: RunRegistry): Hono<Env
     if (plan.background) {
       // Answered once its first state is stored; the run goes on whatever this client does.
       const run = await runs.start(plan, 'background');
-      if (!plan.stream) return c.json(run.snapshot());
+      if (!plan.stream) return c.json(run.snapshot(), 200, { 'x-junction-provider': plan.provider.name });
       subscribeSse(run, outgoing, { heartbeatMs });
       return RESPONSE_ALREADY_SENT;
     }
@@ -50,7 +51,7 @@ export function responsesRoutes(deps: PipelineDeps, runs: RunRegistry): Hono<Env
       } finally {
         call.end();
       }
-      if (typeof answer === 'string') return c.body(answer, 200, JSON_HEADERS);
+      if (typeof answer === 'string') return c.body(answer, 200, jsonHeaders(plan.provider.name));
       outgoing.off('close', leave);
       opened = answer; // upstream streamed although asked for one body: folded like any stream
     }
@@ -59,7 +60,7 @@ export function responsesRoutes(deps: PipelineDeps, runs: RunRegistry): Hono<Env
     outgoing.once('close', () => {
       if (!outgoing.writableFinished) run.clientLeft();
     });
-    if (!plan.stream) return c.body((await run.finished).json, 200, JSON_HEADERS);
+    if (!plan.stream) return c.body((await run.finished).json, 200, jsonHeaders(plan.provider.name));
     subscribeSse(run, outgoing, { heartbeatMs });
     // A failure before the first output is thrown here, as the HTTP error, before any byte of the stream.
     await run.opened;
@@ -108,7 +109,7 @@ export function responsesRoutes(deps: PipelineDeps, runs: RunRegistry): Hono<Env
     const id = c.req.param('id');
     const owner = c.get('owner');
     const live = runs.get(owner, id);
-    if (live?.mode === 'background') return c.body((await live.cancel()).json, 200, JSON_HEADERS);
+    if (live?.mode === 'background') return c.body((await live.cancel()).json, 200, { 'content-type': 'application/json' });
     const response = await deps.store.getResponse(owner, id);
     if (!response && !live) throw responseNotFound(id);
     if (response?.background !== true) {

@@ -13,7 +13,6 @@ import {
   logStreamFailure,
   logWarnings,
   persist,
-  preOutputError,
   recordOf,
   startingPoint,
   upstreamCall,
@@ -21,49 +20,12 @@ import {
   type PipelineDeps,
   type ResponsePlan,
 } from '../pipeline/run-response.js';
+import { preOutputError } from '../pipeline/pre-output-error.js';
+import { failureBeforeOutput, openStream, UpstreamAttempts } from './attempt-upstream.js';
 import { takeForLog, type EventLog } from './event-log.js';
+import type { RunMode, RunOptions, RunOutcome, RunSink } from './run-options.js';
 
-/**
- * - `json`: a non-streaming client waits for the end; any failure is its HTTP error, and is not stored.
- * - `stream`: one streaming client. Events are held until the first output (a failure before it is an HTTP
- *   error), or until `holdMs` passes without any (the stream then starts, and a later failure is an event);
- *   then passed on with the client's backpressure. The client leaving stops the run, which stores nothing.
- * - `background`: detached. Begins `queued` (stored at once), logs its numbered events as they go, runs when
- *   a slot is free, and serves any number of subscribers, none of which it waits for.
- */
-export type RunMode = 'json' | 'stream' | 'background';
-
-/** Where a subscriber's events go (an SSE connection). */
-export interface RunSink {
-  /** Takes a batch of numbered events; true to go on, or a promise (the client is slow) that says whether it is still there. */
-  push(events: ResponsesEvent[]): true | Promise<boolean>;
-  /** The run stopped without a terminal event for this subscriber (shutdown): the connection is cut. */
-  abandon(): void;
-}
-
-export interface RunOptions {
-  mode: RunMode;
-  /** `stream`: how long events are held back waiting for the first output (the heartbeat interval); 0: until it comes. */
-  holdMs?: number;
-  /** An upstream run already open (upstream streamed although asked for one body), and the switch that stops it. */
-  opened?: UpstreamRun;
-  abort?: UpstreamAbort;
-  /**
-   * `background`: waits for a free slot (background.max_concurrent); resolves with its release, or at once
-   * (with nothing to release) when `stopped` fires first.
-   */
-  takeSlot?: (stopped: UpstreamAbort) => Promise<() => void>;
-  /** `background`: the run was found unfinished at start and runs again; its response and input are stored already. */
-  rerun?: boolean;
-  /** `background`: the largest event log kept (characters); past it, delta events are left out of the log. */
-  maxLogChars?: number;
-}
-
-/** How a run ended: its final response, and that response's JSON as stored (what a non-streaming client is sent). */
-export interface RunOutcome {
-  response: ResponseObject;
-  json: string;
-}
+export type { RunMode, RunOptions, RunOutcome, RunSink } from './run-options.js';
 
 const unixNow = () => Math.floor(Date.now() / 1000);
 
@@ -226,12 +188,15 @@ export class ResponseRun {
       /** A `store: false` run's blobs name their maker: nothing else will (see maker-tag.ts). */
       const maker = plan.store ? undefined : plan.provider.name;
       let warnings = plan.input.warnings;
+      /** Until upstream's first output, a failure may be tried again, on this target or the next. */
+      const attempts = new UpstreamAttempts(deps, plan);
+      let output = false;
       while (!sequencer.done) {
         let emitted: ResponsesEvent[];
         try {
           if (this.stopping) throw new Error('stopped');
           if (!upstream) {
-            upstream = await plan.provider.open(upstreamCall(deps, plan, this.abort));
+            upstream = await openStream(plan.provider, upstreamCall(deps, plan, this.abort));
             warnings = logWarnings(deps, plan, upstream.warnings);
             iterator = upstream.events[Symbol.asyncIterator]();
           }
@@ -248,6 +213,19 @@ export class ResponseRun {
             if (events && maker !== undefined) for (let i = 0; i < events.length; i++) events[i] = tagEvent(events[i]!, maker);
           }
           if (this.stopping) throw new Error('stopped');
+          if (!output) {
+            // An in-band error, or an end, before any output: another attempt when routing allows one.
+            const failed = events === undefined ? endedEarly() : failureBeforeOutput(events);
+            if (failed && (await this.tryAgain(failed, attempts, iterator))) {
+              upstream = iterator = undefined;
+              continue;
+            }
+            if (this.stopping) throw new Error('stopped');
+            if (events?.some((event) => !Sequencer.isLifecycle(event))) {
+              output = true;
+              attempts.served();
+            }
+          }
           if (events === undefined) emitted = sequencer.end();
           else if (this.held) {
             // Until the first output, one event at a time: the first output ends the batch that is emitted now.
@@ -262,6 +240,12 @@ export class ResponseRun {
           if (stopping?.kind === 'cancel') emitted = sequencer.cancel();
           else if (stopping?.kind === 'fail') emitted = sequencer.fail(stopping.failure);
           else {
+            if (!output && !this.abort.aborted && (await this.tryAgain(err, attempts, iterator))) {
+              upstream = iterator = undefined;
+              unread = [];
+              continue;
+            }
+            if (this.stopping) continue; // stopped during a retry's wait: the loop's top ends it as asked
             if (this.abort.aborted) return;
             broke = err;
             emitted = sequencer.fail(failureOf(err, maskFor(deps.config)));
@@ -379,6 +363,12 @@ export class ResponseRun {
     return false;
   }
 
+  /** Closes the failed attempt's stream and asks routing for another attempt (which may wait out a retry's delay). */
+  private async tryAgain(err: unknown, attempts: UpstreamAttempts, iterator: AsyncIterator<ResponsesEvent[]> | undefined): Promise<boolean> {
+    iterator?.return?.().catch(() => undefined);
+    return (await attempts.recover(err, this.abort)) && !this.stopping;
+  }
+
   private preOutputFailure(broke: unknown, first: ResponsesEvent): GatewayError {
     if (broke instanceof GatewayError) return broke;
     if (first.type === 'error') return preOutputError({ code: String(first.code), message: String(first.message) });
@@ -389,6 +379,9 @@ export class ResponseRun {
     for (const sink of this.sinks.keys()) sink.abandon();
   }
 }
+
+/** Upstream ended its stream before any output: as the failure the sequencer's end would be. */
+const endedEarly = () => preOutputError({ code: 'server_error', message: 'The upstream closed the stream before the response completed.' });
 
 /** Sends a subscriber the events of a batch after its `starting_after` (a resume can name a point the run has not reached yet). */
 function pushAfter(sink: RunSink, events: ResponsesEvent[], after: number): true | Promise<boolean> {

@@ -21,7 +21,7 @@ export interface SseSubscriber extends RunSink {
  * run does not, and its subscriber leaving only unsubscribes it.
  */
 export function subscribeSse(run: ResponseRun, res: ServerResponse, { after = -1, heartbeatMs }: { after?: number; heartbeatMs: number }): SseSubscriber {
-  const sink = sseSink(res, { heartbeatMs, waitForSocket: run.mode !== 'background' });
+  const sink = sseSink(res, { heartbeatMs, waitForSocket: run.mode !== 'background', run });
   // A background run's stream starts at once (it has no HTTP error to hold back); its next event may be minutes away.
   if (run.mode === 'background') sink.start();
   run.subscribe(sink, after);
@@ -37,11 +37,16 @@ export async function writeSseEvents(res: ServerResponse, events: ResponsesEvent
   if (!isTerminalEventType(events.at(-1)?.type ?? '')) sink.end();
 }
 
-function sseSink(res: ServerResponse, { heartbeatMs, waitForSocket }: { heartbeatMs: number; waitForSocket: boolean }): SseSubscriber & { start(): void; end(): void } {
+function sseSink(
+  res: ServerResponse,
+  { heartbeatMs, waitForSocket, run }: { heartbeatMs: number; waitForSocket: boolean; run?: ResponseRun },
+): SseSubscriber & { start(): void; end(): void } {
   let writer: SseWriter | undefined;
   const open = () => {
     if (!writer) {
-      writer = new SseWriter(res);
+      // The target serving when the stream starts: a fallback happens before the first output, so before this
+      // for a foreground stream (unless it started on a heartbeat while upstream was silent).
+      writer = new SseWriter(res, run?.plan.provider.name);
       writer.keepAlive(heartbeatMs);
     }
     return writer;

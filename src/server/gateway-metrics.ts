@@ -53,6 +53,7 @@ export function createGatewayMetrics(webhookStats?: () => Promise<WebhookOutboxS
   const retries = new Counter({ name: 'junction_retries_total', help: 'Upstream calls tried again on the same target.', labelNames: ['provider', 'model'], registers });
   const fallbacks = new Counter({ name: 'junction_fallbacks_total', help: 'Requests moved to the next target before any output.', labelNames: ['from_provider', 'to_provider'], registers });
   const cooldowns = new Counter({ name: 'junction_cooldowns_total', help: 'Targets put in cooldown after repeated failures.', labelNames: ['provider', 'model'], registers });
+  const skips = new Counter({ name: 'junction_cooldown_skips_total', help: 'Targets passed over because they were cooling down.', labelNames: ['provider', 'model'], registers });
   const openStreams = new Gauge({ name: 'junction_open_streams', help: 'SSE answers being written now.', registers });
   const commits = new Histogram({ name: 'junction_store_commit_seconds', help: "Store commits: a batch's transaction and its fsync.", buckets: COMMIT_BUCKETS, registers });
   if (webhookStats) {
@@ -93,6 +94,9 @@ export function createGatewayMetrics(webhookStats?: () => Promise<WebhookOutboxS
           return;
         case 'cooldown':
           cooldowns.inc({ provider: event.provider, model: event.model });
+          return;
+        case 'skip':
+          skips.inc({ provider: event.provider, model: event.model });
           return;
         default: {
           const never: never = event;

@@ -6,7 +6,10 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
 import { createProviders } from '../providers/create-providers.js';
 import { recoverRuns } from '../runs/recover-runs.js';
+import type { RoutingDeps } from '../runs/attempt-upstream.js';
 import { RunRegistry } from '../runs/run-registry.js';
+import type { RoutingEvent } from '../runs/routing-events.js';
+import { TargetCooldowns } from '../runs/target-cooldowns.js';
 import { openStore } from '../store/open-store.js';
 import { startRetentionCleaner } from '../store/start-retention-cleaner.js';
 import { checkWebhookAddresses } from '../webhooks/guard-webhook-address.js';
@@ -23,8 +26,11 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** What tests inject: the retention cleaner's clock (seconds since the epoch) and how often it looks. */
-export interface GatewayOptions {
+/**
+ * What tests inject: the retention cleaner's clock (seconds since the epoch) and how often it looks; routing's
+ * clock (milliseconds: cooldowns, Retry-After dates), its wait between retries, and an observer of its events.
+ */
+export interface GatewayOptions extends Pick<RoutingDeps, 'routingEvents' | 'sleep' | 'clockMs'> {
   now?: () => number;
   retentionIntervalMs?: number;
 }
@@ -53,7 +59,12 @@ export async function startGateway(config: Config, logger: Logger = createLogger
   const store = withWebhookNotices(opened, config.webhooks, () => webhooks?.wake());
   webhookStats = () => opened.webhookOutboxStats(config.webhooks.map((hook) => hook.url));
   const providers = createProviders(config);
-  const deps = { config, store, providers, logger, metrics, keyLimits: createKeyLimits(config.keys), routingEvents: metrics.routing };
+  const { sleep, clockMs } = options;
+  const routingEvents = (event: RoutingEvent) => {
+    metrics.routing(event);
+    options.routingEvents?.(event);
+  };
+  const deps = { config, store, providers, logger, metrics, keyLimits: createKeyLimits(config.keys), cooldowns: new TargetCooldowns(clockMs), routingEvents, sleep, clockMs };
   const runs = new RunRegistry(deps, {
     maxConcurrent: config.background.max_concurrent,
     holdMs: config.server.heartbeat_s * 1000,

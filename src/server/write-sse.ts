@@ -20,13 +20,19 @@ export class SseWriter {
   private lastWrite = Date.now();
   private heartbeat: NodeJS.Timeout | undefined;
 
-  constructor(private readonly res: ServerResponse) {
-    res.writeHead(200, {
+  /** `provider`: the provider serving the run when the stream starts, sent as `x-junction-provider`. */
+  constructor(
+    private readonly res: ServerResponse,
+    provider?: string,
+  ) {
+    const headers: Record<string, string> = {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
-    });
+    };
+    if (provider !== undefined) headers['x-junction-provider'] = provider;
+    res.writeHead(200, headers);
     res.flushHeaders();
   }
 

@@ -10,13 +10,14 @@ export interface SseResult {
   /** The `event:` line of each event, to check it matches `data.type`. */
   names: (string | undefined)[];
   json?: JsonObject;
+  headers: Headers;
 }
 
 export async function postResponses(baseUrl: string, body: JsonObject, key?: string): Promise<SseResult> {
   const res = await fetch(`${baseUrl}/v1/responses`, { method: 'POST', headers: authHeaders(key), body: JSON.stringify(body) });
   const contentType = res.headers.get('content-type');
   if (!contentType?.startsWith('text/event-stream')) {
-    return { status: res.status, contentType, events: [], names: [], json: (await res.json()) as JsonObject };
+    return { status: res.status, contentType, events: [], names: [], json: (await res.json()) as JsonObject, headers: res.headers };
   }
   const events: SseResult['events'] = [];
   const names: SseResult['names'] = [];
@@ -27,7 +28,7 @@ export async function postResponses(baseUrl: string, body: JsonObject, key?: str
     },
   });
   parser.feed(await res.text());
-  return { status: res.status, contentType, events, names };
+  return { status: res.status, contentType, events, names, headers: res.headers };
 }
 
 export async function getJson(baseUrl: string, path: string, key?: string, method = 'GET'): Promise<{ status: number; json: JsonObject }> {

@@ -140,7 +140,7 @@ function* serializeSteps(record: ResponseRecord, stage: Stage): Generator<void, 
   let size = responseJson.length;
   const rows: StoredRow[] = [
     stage === 'finish'
-      ? ['finishResponse', [response.status, responseJson, record.upstreamId, response.id], responseJson.length]
+      ? ['finishResponse', [response.status, responseJson, record.upstreamId, provider, response.model, response.id], responseJson.length]
       : [
           'insertResponse',
           [response.id, owner, response.created_at, response.status, response.model, provider, record.upstreamId, record.previousResponseId, responseJson, record.requestId ?? null],

@@ -12,7 +12,8 @@ export const WRITE_SQL = {
      VALUES (?, ?, ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT), ?, ?)`,
   insertRun: 'INSERT INTO runs (response_id, owner, request_json, created_at) VALUES (?, ?, ?, ?)',
   updateResponse: 'UPDATE responses SET status = ?, response_json = ? WHERE id = ?',
-  finishResponse: 'UPDATE responses SET status = ?, response_json = ?, upstream_id = ? WHERE id = ?',
+  // A background run may end on another target than the one it was created for (a fallback): the served one is kept.
+  finishResponse: 'UPDATE responses SET status = ?, response_json = ?, upstream_id = ?, provider = ?, model = ? WHERE id = ?',
   insertEvent: 'INSERT INTO response_events (response_id, sequence_number, type, event_json) VALUES (?, ?, ?, ?)',
   deleteRun: 'DELETE FROM runs WHERE response_id = ?',
   deleteEvents: 'DELETE FROM response_events WHERE response_id = ?',
