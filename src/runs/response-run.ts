@@ -363,10 +363,12 @@ export class ResponseRun {
     return false;
   }
 
-  /** Closes the failed attempt's stream and asks routing for another attempt (which may wait out a retry's delay). */
+  /** Asks routing for another attempt (which may wait out a retry's delay), and closes the failed one's stream if so. */
   private async tryAgain(err: unknown, attempts: UpstreamAttempts, iterator: AsyncIterator<ResponsesEvent[]> | undefined): Promise<boolean> {
-    iterator?.return?.().catch(() => undefined);
-    return (await attempts.recover(err, this.abort)) && !this.stopping;
+    const again = (await attempts.recover(err, this.abort)) && !this.stopping;
+    // A stream that is given up may still be open (an in-band error): its socket is let go.
+    if (again) iterator?.return?.().catch(() => undefined);
+    return again;
   }
 
   private preOutputFailure(broke: unknown, first: ResponsesEvent): GatewayError {
