@@ -328,3 +328,19 @@ describe('background runs', () => {
     expect(storedProvider(id)).toEqual({ response: 'xai', items: ['xai'] });
   });
 });
+
+describe('a model with defaults and a drop list', () => {
+  it('is named in a warning when the gateway starts', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const dir = mkdtempSync(join(tmpdir(), 'junction-defaults-warn-'));
+    const config = testConfig('http://127.0.0.1:9/v1', dir, {
+      models: { shaped: { provider: 'openai', model: 'gpt-5-mini', defaults: { reasoning: { effort: 'medium' } }, drop: ['top_p'] } },
+    });
+    const gateway = await startGateway(config, logger);
+    await gateway.close();
+    rmSync(dir, { recursive: true, force: true });
+    expect(lines).toContainEqual(expect.objectContaining({ level: 40, model: 'shaped', defaults: ['reasoning'] }));
+    expect(lines).toContainEqual(expect.objectContaining({ level: 40, model: 'shaped', drop: ['top_p'] }));
+  });
+});

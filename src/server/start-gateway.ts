@@ -100,6 +100,12 @@ export async function startGateway(config: Config, logger: Logger = createLogger
       `providers.${name}.timeout_ms is deprecated: it stands for timeouts.first_byte_ms and timeouts.idle_ms; set those instead`,
     );
   }
+  // A model's defaults and drop list change what clients send: said once at start (a dropped field is also
+  // warned of on each request that had it; a filled-in default is logged at debug per request).
+  for (const [alias, model] of Object.entries(config.models)) {
+    if (model.defaults) logger.warn({ model: alias, defaults: Object.keys(model.defaults) }, `models.${alias}.defaults: filled in under the client's fields when it does not send them`);
+    if (model.drop?.length) logger.warn({ model: alias, drop: model.drop }, `models.${alias}.drop: removed from every request before it goes upstream`);
+  }
   if (config.keys.length === 0) logger.warn('no API keys configured: listening on loopback only, every caller shares one owner');
   if (!LOOPBACK.has(config.server.host) && config.server.allowed_hosts.length === 0) {
     logger.warn(
