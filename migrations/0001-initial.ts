@@ -1,12 +1,13 @@
 // Initial schema: responses, their items (one row each, with owner and provenance), raw upstream exchanges. Frozen.
 import { type Kysely, sql } from 'kysely';
+import { epochType } from './dialect-types.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('responses')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('owner', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .addColumn('created_at', epochType(db), (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('model', 'text', (c) => c.notNull())
     .addColumn('provider', 'text', (c) => c.notNull())
@@ -43,7 +44,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('response_body', 'text', (c) => c.notNull())
     // What the request conversion could not carry to this provider (JSON array of {param, message}).
     .addColumn('warnings_json', 'text', (c) => c.notNull().defaultTo('[]'))
-    .addColumn('created_at', 'integer', (c) => c.notNull().defaultTo(sql`0`))
+    .addColumn('created_at', epochType(db), (c) => c.notNull().defaultTo(sql`0`))
     .execute();
 }
 

@@ -1,5 +1,6 @@
 // Background runs: the request a run was started with (kept while it goes on) and its numbered event log. Frozen.
 import { type Kysely, sql } from 'kysely';
+import { epochType, onPostgres } from './dialect-types.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   // One row per run still going on (deleted when it ends): restart recovery reads every row, oldest first.
@@ -8,7 +9,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('response_id', 'text', (c) => c.primaryKey().references('responses.id').onDelete('cascade'))
     .addColumn('owner', 'text', (c) => c.notNull())
     .addColumn('request_json', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .addColumn('created_at', epochType(db), (c) => c.notNull())
     .execute();
   await db.schema.createIndex('runs_created').on('runs').columns(['created_at']).execute();
 
@@ -21,7 +22,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('type', 'text', (c) => c.notNull())
     .addColumn('event_json', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('response_events_pk', ['response_id', 'sequence_number'])
-    .modifyEnd(sql`without rowid`)
+    // SQLite only (PostgreSQL has no rowid to do without).
+    .$call((table) => (onPostgres(db) ? table : table.modifyEnd(sql`without rowid`)))
     .execute();
 }
 

@@ -1,14 +1,15 @@
 // Conversations: one row each, and their items as rows in order (a response's items by reference, items added directly with their JSON). Frozen.
 import type { Kysely } from 'kysely';
+import { epochType } from './dialect-types.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('conversations')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('owner', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .addColumn('created_at', epochType(db), (c) => c.notNull())
     // Its last change: created, metadata updated, or items added (by a response or directly).
-    .addColumn('updated_at', 'integer', (c) => c.notNull())
+    .addColumn('updated_at', epochType(db), (c) => c.notNull())
     .addColumn('metadata_json', 'text', (c) => c.notNull())
     .execute();
   // Retention finds the conversations idle longest, and the oldest responses, without reading the others.
@@ -30,7 +31,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('item_position', 'integer')
     .addColumn('provider', 'text')
     .addColumn('item_json', 'text')
-    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .addColumn('created_at', epochType(db), (c) => c.notNull())
     .addPrimaryKeyConstraint('conversation_items_pk', ['conversation_id', 'position'])
     .execute();
   await db.schema.createIndex('conversation_items_id').on('conversation_items').columns(['conversation_id', 'id']).execute();

@@ -1,5 +1,6 @@
 // The webhook outbox: one row per notice still to deliver (or given up on), written with the response's end. Frozen.
 import type { Kysely } from 'kysely';
+import { epochType } from './dialect-types.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   // A row per (event, endpoint): written in the transaction that stores the response's end, deleted once the
@@ -12,12 +13,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('response_id', 'text', (c) => c.notNull())
     .addColumn('type', 'text', (c) => c.notNull())
     .addColumn('payload_json', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .addColumn('created_at', epochType(db), (c) => c.notNull())
     .addColumn('state', 'text', (c) => c.notNull().defaultTo('pending'))
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('next_attempt_at', 'integer', (c) => c.notNull())
+    .addColumn('next_attempt_at', epochType(db), (c) => c.notNull())
     .addColumn('lease_token', 'text')
-    .addColumn('lease_until', 'integer')
+    .addColumn('lease_until', epochType(db))
     .addColumn('last_error', 'text')
     .addPrimaryKeyConstraint('webhook_deliveries_pk', ['event_id', 'endpoint'])
     .execute();
