@@ -200,9 +200,11 @@ export const configSchema = z
          * written to the WAL but not fsynced (survives a crash of the gateway, not of the machine); cheaper.
          */
         synchronous: z.enum(['full', 'normal']).default('full'),
+        /** PostgreSQL only: how many connections the gateway opens to the server at most. */
+        pool_size: numberValue(z.number().int().positive()).default(10),
       })
       .strict()
-      .default({ url: 'sqlite:./data/junction.db', synchronous: 'full' }),
+      .default({ url: 'sqlite:./data/junction.db', synchronous: 'full', pool_size: 10 }),
     keys: z
       .array(
         z

@@ -4,8 +4,8 @@ import { openStore } from './open-store.js';
 
 describe('openStore', () => {
   it('refuses a scheme no implementation serves, naming it', async () => {
-    await expect(openStore({ url: 'postgres://localhost/junction', synchronous: 'full' })).rejects.toThrow(
-      'database.url: only sqlite: URLs are supported so far (got "postgres:")',
+    await expect(openStore({ url: 'mysql://localhost/junction', synchronous: 'full' })).rejects.toThrow(
+      'database.url: sqlite: or postgres:// URLs are supported (got "mysql:")',
     );
   });
 

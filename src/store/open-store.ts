@@ -1,6 +1,7 @@
-// Opens the store named by `database.url`, whichever implementation serves its scheme (SQLite so far).
+// Opens the store named by `database.url`, whichever implementation serves its scheme: sqlite: or postgres:.
 import type { ResponseStore } from './response-store.js';
 import type { DatabaseOptions } from './sqlite/open-database.js';
+import { openPostgresStore } from './postgres/open-postgres-store.js';
 import { openSqliteStore } from './sqlite/open-sqlite-store.js';
 
 export async function openStore(
@@ -10,5 +11,6 @@ export async function openStore(
   onWarning: (message: string) => void = () => undefined,
 ): Promise<ResponseStore> {
   if (options.url.startsWith('sqlite:')) return openSqliteStore(options, onError, onWarning);
-  throw new Error(`database.url: only sqlite: URLs are supported so far (got "${options.url.split(':')[0]}:")`);
+  if (/^postgres(ql)?:\/\//.test(options.url)) return openPostgresStore(options, onError);
+  throw new Error(`database.url: sqlite: or postgres:// URLs are supported (got "${options.url.split(':')[0]}:")`);
 }

@@ -24,9 +24,12 @@ export interface OpenedDatabase {
 
 export interface DatabaseOptions {
   url: string;
+  /** SQLite only: PostgreSQL always commits synchronously. */
   synchronous: 'full' | 'normal';
   /** Told each commit's duration (its transaction and fsync), in ms: the metrics' store commit latency. */
   onCommit?: (ms: number) => void;
+  /** PostgreSQL only: the connections the pool may open. */
+  pool_size?: number;
 }
 
 export async function openDatabase(

@@ -27,13 +27,14 @@ export async function webhookOutboxStats(db: Kysely<Database>, endpoints: string
     .select(['state', (eb) => eb.fn.countAll<number>().as('count')])
     .groupBy('state')
     .execute();
-  // A leased row is next due when its lease runs out (if it is not settled before).
+  // A leased row is next due when its lease runs out (if it is not settled before). CASE, not SQLite's
+  // two-argument max(): the same on PostgreSQL.
   const next =
     endpoints.length === 0
       ? undefined
       : await db
           .selectFrom('webhook_deliveries')
-          .select(sql<number | null>`min(max(next_attempt_at, coalesce(lease_until, 0)))`.as('at'))
+          .select(sql<number | null>`min(CASE WHEN coalesce(lease_until, 0) > next_attempt_at THEN lease_until ELSE next_attempt_at END)`.as('at'))
           .where('state', '=', 'pending')
           .where('endpoint', 'in', endpoints)
           .executeTakeFirst();

@@ -1,0 +1,79 @@
+// The ResponseStore on PostgreSQL: the same statement rows as SQLite's writer, each write one transaction (a run's in call order), reads through Kysely.
+import type { Kysely } from 'kysely';
+import type pg from 'pg';
+import type { ResponseStore } from '../response-store.js';
+import type { Database } from '../schema/index.js';
+import { createSharedStoreMethods } from '../sqlite/create-shared-store-methods.js';
+import { serializeExpiry } from '../sqlite/serialize-conversation-writes.js';
+import {
+  serializeEvents,
+  serializeNotices,
+  serializeResponse,
+  serializeRunFinish,
+  serializeRunRestart,
+  serializeRunStart,
+  serializeRunUpdate,
+  storedResponseJson,
+} from '../sqlite/serialize-writes.js';
+import type { StoredWrite } from '../sqlite/write-statements.js';
+import { queueWritesByKey } from './queue-writes-by-key.js';
+import { runPostgresWrite, type WriteGuard } from './run-postgres-write.js';
+
+export interface OpenedPostgres {
+  /** Kysely over the pool: migrations and reads. */
+  db: Kysely<Database>;
+  /** The same pool, for the writes' transactions. */
+  pool: pg.Pool;
+}
+
+export function createPostgresStore({ db, pool }: OpenedPostgres): ResponseStore {
+  /** Every write not yet settled, for flush(). */
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(promise: Promise<T>): Promise<T> => {
+    inFlight.add(promise);
+    const settled = () => inFlight.delete(promise);
+    promise.then(settled, settled);
+    return promise;
+  };
+  const commit = (write: StoredWrite | Promise<StoredWrite>, guard?: WriteGuard): Promise<boolean> =>
+    track(Promise.resolve(write).then((stored) => runPostgresWrite(pool, [stored], guard)));
+  const enqueue = queueWritesByKey((writes) => runPostgresWrite(pool, writes));
+  /** A background run's writes, in the order they are called (createRun's first). */
+  const runWrite = (id: string, write: StoredWrite | Promise<StoredWrite>): Promise<void> => track(enqueue(id, write));
+  const flush = async () => {
+    await Promise.allSettled([...inFlight]);
+  };
+  let closed: Promise<void> | undefined;
+
+  return {
+    // Reads, and the conversation, retention and outbox writes, each one transaction.
+    ...createSharedStoreMethods(db, (stored) => commit(stored)),
+    async saveResponse(record, notices) {
+      const serialized = serializeResponse(record, 'whole');
+      const stored = serializeNotices(notices, serialized instanceof Promise ? await serialized : serialized);
+      await commit(stored);
+      return storedResponseJson(stored);
+    },
+    createRun: (run) => runWrite(run.response.id, serializeRunStart(run)),
+    updateRun: (id, response) => runWrite(id, serializeRunUpdate(id, response)),
+    appendEvents: async (id, events) => (events.length > 0 ? runWrite(id, serializeEvents(id, events)) : undefined),
+    async finishRun(record, events, notices) {
+      const stored = serializeRunFinish(record, events, notices);
+      await runWrite(record.response.id, stored);
+      return storedResponseJson(stored);
+    },
+    restartRun: (id) => runWrite(id, serializeRunRestart(id)),
+    // The rows retention deletes a response with, behind the owner's check, in one transaction.
+    deleteResponse: (owner, id) =>
+      commit(serializeExpiry([id], []), async (client) => {
+        const found = await client.query('SELECT 1 FROM responses WHERE id = $1 AND owner = $2 FOR UPDATE', [id, owner]);
+        return found.rows.length > 0;
+      }),
+    flush,
+    close() {
+      // Once: a second close (a test's, then its cleanup's) waits for the first.
+      closed ??= flush().then(() => db.destroy());
+      return closed;
+    },
+  };
+}
