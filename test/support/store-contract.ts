@@ -459,6 +459,36 @@ export function describeStoreContract(name: string, openStore: () => Promise<Ope
       expect(await again.webhookOutboxStats([HOOK_A])).toMatchObject({ pending: 1, failed: 1 });
     });
 
+    it('gives concurrent claims disjoint deliveries, and loses none of them', async () => {
+      const { store } = await fresh();
+      const t0 = 1_800_000_000_000;
+      const ids = Array.from({ length: 12 }, (_, i) => `resp_claim_${i}`);
+      for (const id of ids) await store.saveResponse(finished(id), [notice(id, HOOK_A, t0)]);
+      const claims = await Promise.all(
+        Array.from({ length: 4 }, () => store.claimWebhookDeliveries({ endpoints: [HOOK_A], now: t0, leaseMs: 60_000, limit: 5 })),
+      );
+      const claimed = claims.flat().map((d) => d.responseId);
+      expect(new Set(claimed).size).toBe(claimed.length);
+      expect(claimed.sort()).toEqual([...ids].sort());
+    });
+
+    it('appends concurrent writes to one conversation each at its own positions, none lost', async () => {
+      const { store } = await fresh();
+      await store.createConversation('alice', conversation('conv_busy'), []);
+      const writers = Array.from({ length: 8 }, (_, i) => i);
+      await Promise.all([
+        ...writers.map((i) => store.addConversationItems('alice', 'conv_busy', [direct(`item_${i}_a`, 'a'), direct(`item_${i}_b`, 'b')], 1_700_000_100)),
+        ...writers.map((i) => store.saveResponse({ ...finished(`resp_busy_${i}`), conversationId: 'conv_busy' })),
+      ]);
+      const ids = (await conversationIds(store, 'alice', 'conv_busy'))!;
+      expect(ids).toHaveLength(32);
+      // Each write's items stay together, in their order: added pairs, and each response's input then output.
+      for (const i of writers) {
+        expect(ids.indexOf(`item_${i}_b`)).toBe(ids.indexOf(`item_${i}_a`) + 1);
+        expect(ids.indexOf(`msg_resp_busy_${i}`)).toBe(ids.indexOf(`in_resp_busy_${i}`) + 1);
+      }
+    });
+
     it('writes no notice when the response end it comes with is not written', async () => {
       const { store } = await fresh();
       await store.saveResponse(finished('resp_dup'));

@@ -1,4 +1,4 @@
-// Starts a real gateway in-process for a test: real HTTP on port 0, a real SQLite file in a temp dir.
+// Starts a real gateway in-process for a test: real HTTP on port 0, a real SQLite file in a temp dir (or a fresh PostgreSQL schema, see use-postgres-store.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,8 @@ import { afterAll, beforeAll } from 'vitest';
 import { configSchema, type Config } from '../../src/config/config-schema.js';
 import { startGateway, type RunningGateway } from '../../src/server/start-gateway.js';
 import { startMockUpstream, type MockUpstream } from './mock-upstream.js';
+import { createTestDatabase } from './test-database.js';
+import { testStore } from './use-postgres-store.js';
 
 export interface TestGateway extends RunningGateway {
   dir: string;
@@ -54,6 +56,8 @@ export async function startTestGateway(
   ownsDir = dir === undefined,
 ): Promise<TestGateway> {
   const home = dir ?? mkdtempSync(join(tmpdir(), 'junction-test-'));
+  // On PostgreSQL a restart keeps the schema: it is named in the overrides restart() passes on.
+  if (testStore.kind === 'postgres' && overrides.database === undefined) overrides = { ...overrides, database: { url: await createTestDatabase() } };
   const config = testConfig(upstreamUrl, home, overrides);
   const gateway = await startGateway(config, pino({ level: 'silent' }));
   return {

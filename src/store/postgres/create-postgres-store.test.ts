@@ -1,0 +1,44 @@
+// What only the PostgreSQL store must take care of (the contract suite covers the rest): raw upstream bodies as text, and epoch columns past 32 bits.
+import pg from 'pg';
+import { afterAll, expect, it } from 'vitest';
+import { createTestDatabase, dropTestDatabases } from '../../../test/support/test-database.js';
+import { openStore } from '../open-store.js';
+
+afterAll(() => dropTestDatabases());
+
+it('stores a raw upstream body given as bytes as its UTF-8 text, and a NUL (which PostgreSQL text cannot hold) as U+FFFD', async () => {
+  const url = await createTestDatabase();
+  const store = await openStore({ url, synchronous: 'full' });
+  const response = { id: 'resp_raw', object: 'response', created_at: 1_700_000_000, status: 'completed', model: 'm', output: [] } as never;
+  try {
+    await store.saveResponse({
+      owner: 'alice',
+      provider: 'openai',
+      upstreamId: null,
+      previousResponseId: null,
+      response,
+      input: [],
+      exchange: {
+        url: 'http://upstream/v1/responses',
+        status: 200,
+        requestBody: new TextEncoder().encode('{"input":"héllo"}'),
+        responseBody: 'data: a\u0000b\n\n',
+        warnings: [],
+      },
+    });
+  } finally {
+    await store.close();
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query('SELECT request_body, response_body, created_at FROM upstream_exchanges WHERE response_id = $1', ['resp_raw']);
+    expect(rows).toEqual([{ request_body: '{"input":"héllo"}', response_body: 'data: a\uFFFDb\n\n', created_at: '1700000000' }]);
+    const { rows: types } = await client.query(
+      "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND column_name IN ('next_attempt_at', 'lease_until') ORDER BY column_name",
+    );
+    expect(types.map((row) => row.data_type)).toEqual(['bigint', 'bigint']);
+  } finally {
+    await client.end();
+  }
+});

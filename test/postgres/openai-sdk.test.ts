@@ -1,0 +1,5 @@
+// test/openai-sdk.test.ts's cases, each gateway on a fresh PostgreSQL schema instead of a SQLite file.
+import { usePostgresStore } from '../support/use-postgres-store.js';
+
+usePostgresStore();
+await import('../openai-sdk.test.js');
