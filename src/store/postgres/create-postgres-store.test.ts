@@ -1,8 +1,9 @@
-// What only the PostgreSQL store must take care of (the contract suite covers the rest): raw upstream bodies as text, and epoch columns past 32 bits.
+// What only the PostgreSQL store must take care of (the contract suite covers the rest): synchronous commits, raw upstream bodies as text, epoch columns past 32 bits.
 import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
 import { createTestDatabase, dropTestDatabases } from '../../../test/support/test-database.js';
 import { openStore } from '../open-store.js';
+import { postgresPoolConfig } from './open-postgres-store.js';
 
 afterAll(() => dropTestDatabases());
 
@@ -40,5 +41,18 @@ it('stores a raw upstream body given as bytes as its UTF-8 text, and a NUL (whic
     expect(types.map((row) => row.data_type)).toEqual(['bigint', 'bigint']);
   } finally {
     await client.end();
+  }
+});
+
+it('commits synchronously whatever the URL asks, and keeps the URL\'s other options', async () => {
+  const url = new URL(await createTestDatabase());
+  const schema = url.searchParams.get('options')!.split('=')[1]!;
+  url.searchParams.set('options', `-c search_path=${schema} -c synchronous_commit=off`);
+  const pool = new pg.Pool(postgresPoolConfig(url.toString(), 1));
+  try {
+    const { rows } = await pool.query("SELECT current_setting('synchronous_commit') AS sync, current_schema() AS schema");
+    expect(rows).toEqual([{ sync: 'on', schema }]);
+  } finally {
+    await pool.end();
   }
 });

@@ -16,18 +16,23 @@ const types = {
     oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
+/**
+ * The pool's settings. A response acknowledged is committed: whatever the server's or the URL's default, each
+ * session sets `synchronous_commit = on`, last. Other options the URL sets (`?options=-c search_path=junction`)
+ * are kept; they are taken out of the URL, since pg lets a URL's options replace the ones given beside it.
+ */
+export function postgresPoolConfig(url: string, max: number): pg.PoolConfig {
+  const parsed = new URL(url);
+  const options = parsed.searchParams.get('options');
+  parsed.searchParams.delete('options');
+  return { connectionString: parsed.toString(), max, options: [options, '-c synchronous_commit=on'].filter(Boolean).join(' '), types };
+}
+
 export async function openPostgresStore(
   { url, pool_size: poolSize }: DatabaseOptions,
   onError: (message: string) => void = () => undefined,
 ): Promise<ResponseStore> {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: poolSize ?? DEFAULT_POOL_SIZE,
-    // A response acknowledged is committed: whatever the server's default, these sessions wait for the commit's
-    // flush. Options the URL sets (`?options=-c search_path=junction`) are kept.
-    options: [new URL(url).searchParams.get('options'), '-c synchronous_commit=on'].filter(Boolean).join(' '),
-    types,
-  });
+  const pool = new pg.Pool(postgresPoolConfig(url, poolSize ?? DEFAULT_POOL_SIZE));
   // A connection that breaks while idle in the pool is reported here (unhandled, it would end the process).
   pool.on('error', (error) => onError(`PostgreSQL connection failed while idle: ${error.message}`));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
