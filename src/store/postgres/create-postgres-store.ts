@@ -24,9 +24,17 @@ export interface OpenedPostgres {
   db: Kysely<Database>;
   /** The same pool, for the writes' transactions. */
   pool: pg.Pool;
+  /** Told each write transaction's duration (from taking a connection to its commit), in ms: the metrics' store commit latency. */
+  onCommit?: (ms: number) => void;
 }
 
-export function createPostgresStore({ db, pool }: OpenedPostgres): ResponseStore {
+export function createPostgresStore({ db, pool, onCommit }: OpenedPostgres): ResponseStore {
+  const transact = async (writes: StoredWrite[], guard?: WriteGuard): Promise<boolean> => {
+    const began = performance.now();
+    const done = await runPostgresWrite(pool, writes, guard);
+    onCommit?.(performance.now() - began);
+    return done;
+  };
   /** Every write not yet settled, for flush(). */
   const inFlight = new Set<Promise<unknown>>();
   const track = <T>(promise: Promise<T>): Promise<T> => {
@@ -36,8 +44,8 @@ export function createPostgresStore({ db, pool }: OpenedPostgres): ResponseStore
     return promise;
   };
   const commit = (write: StoredWrite | Promise<StoredWrite>, guard?: WriteGuard): Promise<boolean> =>
-    track(Promise.resolve(write).then((stored) => runPostgresWrite(pool, [stored], guard)));
-  const enqueue = queueWritesByKey((writes) => runPostgresWrite(pool, writes));
+    track(Promise.resolve(write).then((stored) => transact([stored], guard)));
+  const enqueue = queueWritesByKey((writes) => transact(writes));
   /** A background run's writes, in the order they are called (createRun's first). */
   const runWrite = (id: string, write: StoredWrite | Promise<StoredWrite>): Promise<void> => track(enqueue(id, write));
   const flush = async () => {

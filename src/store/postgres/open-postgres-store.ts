@@ -29,7 +29,7 @@ export function postgresPoolConfig(url: string, max: number): pg.PoolConfig {
 }
 
 export async function openPostgresStore(
-  { url, pool_size: poolSize }: DatabaseOptions,
+  { url, pool_size: poolSize, onCommit }: DatabaseOptions,
   onError: (message: string) => void = () => undefined,
 ): Promise<ResponseStore> {
   const pool = new pg.Pool(postgresPoolConfig(url, poolSize ?? DEFAULT_POOL_SIZE));
@@ -46,5 +46,5 @@ export async function openPostgresStore(
     await db.destroy();
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${(error as Error | undefined)?.message ?? 'unknown error'}`);
   }
-  return createPostgresStore({ db, pool });
+  return createPostgresStore({ db, pool, onCommit });
 }
