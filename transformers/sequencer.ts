@@ -1,17 +1,10 @@
 // Turns any provider's events into one well-formed Responses stream: numbered, repaired, folded, one terminal event.
 import { closeOpenParts } from './close-open-parts.js';
+import { partFor, reconcileDone, summaryFor } from './open-parts.js';
 import { OutputTracker, contentIndex, foldItem, placeOn, summaryIndex, textField, type TrackedItem } from './output-tracker.js';
 import { mergeSnapshot, settleResponse, type SnapshotOverrides } from './response-snapshot.js';
 import { STATUS_OF, emptyItem, errorEvent, readFailure, sameItems, withLogprobs, type StreamFailure } from './stream-event-shapes.js';
-import {
-  isTerminalEventType,
-  type JsonObject,
-  type ResponseItem,
-  type ResponseObject,
-  type ResponsesEvent,
-  type TerminalEventType,
-  UPSTREAM_DATA,
-} from './responses-types.js';
+import { isTerminalEventType, UPSTREAM_DATA, type JsonObject, type ResponseItem, type ResponseObject, type ResponsesEvent, type TerminalEventType } from './responses-types.js';
 
 export type { StreamFailure } from './stream-event-shapes.js';
 
@@ -370,32 +363,15 @@ export class Sequencer {
   }
 
   private ensurePart(event: ResponsesEvent, out: ResponsesEvent[]) {
-    const isReasoning = event.type.startsWith('response.reasoning_text');
-    const tracked = this.locate(event, out, isReasoning ? 'reasoning' : 'message');
-    const index = contentIndex(event);
-    let entry = tracked.parts.get(index);
-    if (!entry) {
-      const part = isReasoning
-        ? { type: 'reasoning_text', text: '' }
-        : event.type.startsWith('response.refusal')
-          ? { type: 'refusal', refusal: '' }
-          : { type: 'output_text', text: '', annotations: [], logprobs: [] };
-      entry = { part, open: true, field: 'content' as const };
-      tracked.parts.set(index, entry);
-      this.emit(out, { type: 'response.content_part.added', item_id: tracked.item.id, output_index: tracked.index, content_index: index, part: { ...part } });
-    }
+    const tracked = this.locate(event, out, event.type.startsWith('response.reasoning_text') ? 'reasoning' : 'message');
+    const { entry, added } = partFor(tracked, event);
+    if (added) this.emit(out, added);
     return entry;
   }
 
   private ensureSummary(event: ResponsesEvent, out: ResponsesEvent[]) {
-    const tracked = this.locate(event, out, 'reasoning');
-    const index = summaryIndex(event);
-    let entry = tracked.summaries.get(index);
-    if (!entry) {
-      entry = { part: { type: 'summary_text', text: '' }, open: true };
-      tracked.summaries.set(index, entry);
-      this.emit(out, { type: 'response.reasoning_summary_part.added', item_id: tracked.item.id, output_index: tracked.index, summary_index: index, part: { type: 'summary_text', text: '' } });
-    }
+    const { entry, added } = summaryFor(this.locate(event, out, 'reasoning'), event);
+    if (added) this.emit(out, added);
     return entry;
   }
 
@@ -404,20 +380,10 @@ export class Sequencer {
     for (const event of closeOpenParts(tracked)) this.emit(out, event);
   }
 
-  /**
-   * The deltas a client saw must add up to the `.done` text. Upstream text that runs ahead of its deltas
-   * is sent as one more delta; text that contradicts them is replaced by what the client already has.
-   */
+  /** Sends the delta a `.done` text runs ahead by first, or corrects the `.done` to what was sent (open-parts.ts). */
   private reconcile(event: ResponsesEvent, field: string, accumulated: string, out: ResponsesEvent[]): void {
-    const final = event[field];
-    if (typeof final !== 'string' || final === accumulated) return;
-    if (final.startsWith(accumulated)) {
-      const deltaType = event.type.replace(/\.done$/, '.delta');
-      const { [field]: _omit, sequence_number: _seq, type: _type, ...rest } = event;
-      this.emit(out, { type: deltaType, ...rest, delta: final.slice(accumulated.length) });
-    } else {
-      event[field] = accumulated;
-    }
+    const missing = reconcileDone(event, field, accumulated);
+    if (missing) this.emit(out, missing);
   }
 
   private emit(out: ResponsesEvent[], event: ResponsesEvent): void {
