@@ -30,7 +30,7 @@ export interface PipelineDeps extends RoutingDeps {
   now?: () => number;
   /** Absent in tests that build their own deps: nothing is counted. */
   metrics?: GatewayMetrics;
-  /** Per-key ceilings; absent when no key has any. */
+  /** Per-key ceilings; absent when no key has a limit. */
   keyLimits?: KeyLimits;
   /** Told of retries, fallbacks and cooldowns (the metrics count them). */
   routingEvents?: RoutingObserver;
