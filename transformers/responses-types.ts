@@ -28,6 +28,15 @@ export interface ResponsesEvent extends JsonObject {
  */
 export const UPSTREAM_DATA = Symbol('upstream data');
 
+/**
+ * An event's JSON text, made once: upstream's own while the event is still exactly it, else serialised and
+ * kept on the event, so a background run's log (which counts it against its cap, then stores it) and its SSE
+ * subscribers share one serialisation. Only for the run's own events that are final (numbered, about to be published).
+ */
+export function eventJson(event: ResponsesEvent): string {
+  return (event[UPSTREAM_DATA] ??= JSON.stringify(event));
+}
+
 /** The delta events a native provider tags with UPSTREAM_DATA: nearly all of a stream's events. */
 export const PASS_THROUGH_TYPES: ReadonlySet<string> = new Set([
   'response.output_text.delta',

@@ -1,5 +1,5 @@
 // A background run's numbered event log in memory, capped: past the cap, delta events are left out (every other event, each part's full text in its `.done` among them, is kept).
-import type { ResponsesEvent } from '../../transformers/responses-types.js';
+import { eventJson, type ResponsesEvent } from '../../transformers/responses-types.js';
 
 export interface EventLog {
   /** The events delivered so far, in order: what a subscriber that joins now replays. */
@@ -22,7 +22,7 @@ export function takeForLog(log: EventLog, events: ResponsesEvent[]): ResponsesEv
       log.skipped++;
       continue;
     }
-    log.chars += JSON.stringify(event).length;
+    log.chars += eventJson(event).length;
     logged.push(event);
   }
   return logged;

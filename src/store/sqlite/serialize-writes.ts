@@ -1,5 +1,5 @@
 // Turns the store's writes into the writer's statement rows, serialising each record once (a long history a slice at a time).
-import type { ResponseObject, ResponsesEvent } from '../../../transformers/responses-types.js';
+import { UPSTREAM_DATA, type ResponseObject, type ResponsesEvent } from '../../../transformers/responses-types.js';
 import type { NewRun, ResponseRecord, WebhookDelivery, WebhookNotice, WebhookOutcome } from '../response-store.js';
 import type { StoredRow, StoredWrite } from './write-statements.js';
 
@@ -58,7 +58,8 @@ export function serializeRunUpdate(id: string, response: ResponseObject): Stored
 export function serializeEvents(id: string, events: ResponsesEvent[], write: StoredWrite = { rows: [], size: 0 }): StoredWrite {
   for (const event of events) {
     if (typeof event.sequence_number !== 'number') throw new Error(`a logged event needs its sequence_number (${event.type} of ${id} has none)`);
-    const json = JSON.stringify(event);
+    // The run serialised it already when it counted it against its log's cap (eventJson); a store never writes into its arguments.
+    const json = event[UPSTREAM_DATA] ?? JSON.stringify(event);
     write.rows.push(['insertEvent', [id, event.sequence_number, event.type, json], json.length]);
     write.size += json.length;
   }
