@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { openStore } from '../src/store/open-store.js';
-import { describeStoreContract } from './support/store-contract.js';
+import { describeStoreContract, type OpenedTestStore } from './support/store-contract.js';
+import { describeRunLeaseContract } from './support/store-contract-leases.js';
 import { createTestDatabase, dropTestDatabases } from './support/test-database.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'junction-store-contract-'));
@@ -12,12 +13,16 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterAll(() => dropTestDatabases());
 let files = 0;
 
-describeStoreContract('sqlite', async () => {
+const sqlite = async (): Promise<OpenedTestStore> => {
   const options = { url: `sqlite:${join(dir, `store-${++files}.db`)}`, synchronous: 'full' as const };
   return { store: await openStore(options), reopen: () => openStore(options) };
-});
-
-describeStoreContract('postgres', async () => {
+};
+const postgres = async (): Promise<OpenedTestStore> => {
   const options = { url: await createTestDatabase(), synchronous: 'full' as const, pool_size: 4 };
   return { store: await openStore(options), reopen: () => openStore(options) };
-});
+};
+
+describeStoreContract('sqlite', sqlite);
+describeStoreContract('postgres', postgres);
+describeRunLeaseContract('sqlite', sqlite);
+describeRunLeaseContract('postgres', postgres);

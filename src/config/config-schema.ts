@@ -189,9 +189,16 @@ export const configSchema = z
         max_concurrent: numberValue(z.number().int().positive()).default(32),
         /** A background run's stored event log, in megabytes; past it, delta events are left out (the `.done` events carry the full text). */
         max_event_log_mb: numberValue(z.number().positive()).default(32),
+        /**
+         * How long an instance's hold on a run lasts without renewal (renewed every third of it): when an instance
+         * dies, another takes its runs over this long after its last renewal.
+         */
+        lease_s: numberValue(z.number().positive()).default(30),
+        /** How often a run another instance holds is read again: its stream followed, a cancel of it passed on, ms. */
+        poll_ms: numberValue(z.number().int().min(10)).default(250),
       })
       .strict()
-      .default({ max_concurrent: 32, max_event_log_mb: 32 }),
+      .default({ max_concurrent: 32, max_event_log_mb: 32, lease_s: 30, poll_ms: 250 }),
     database: z
       .object({
         url: z.string().default('sqlite:./data/junction.db'),

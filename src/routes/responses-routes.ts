@@ -4,8 +4,8 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { invalidRequest, notFound } from '../errors/gateway-error.js';
 import { completeResponse, planResponse, type PipelineDeps } from '../pipeline/run-response.js';
 import { UpstreamAbort } from '../providers/upstream-abort.js';
-import { shuttingDown, type RunRegistry } from '../runs/run-registry.js';
-import { subscribeSse, writeSseEvents } from '../runs/subscribe-run.js';
+import { isRunning, shuttingDown, type RunRegistry } from '../runs/run-registry.js';
+import { followStoredRun, subscribeSse } from '../runs/subscribe-run.js';
 import type { AppEnv } from '../server/create-app.js';
 import { readJsonBody } from '../server/read-json-body.js';
 import { listBody, parseListQuery, toListedItem } from './list-params.js';
@@ -19,6 +19,7 @@ const jsonHeaders = (provider: string) => ({ 'content-type': 'application/json',
 export function responsesRoutes(deps: PipelineDeps, runs: RunRegistry): Hono<Env> {
   const app = new Hono<Env>();
   const heartbeatMs = deps.config.server.heartbeat_s * 1000;
+  const pollMs = deps.config.background.poll_ms;
 
   app.post('/', async (c) => {
     // Counted before the body is read: a refused request costs the gateway nothing more.
@@ -88,7 +89,15 @@ export function responsesRoutes(deps: PipelineDeps, runs: RunRegistry): Hono<Env
     if (response.background !== true) {
       throw invalidRequest('stream', 'Only responses created with `background: true` can be streamed again.', 'invalid_value');
     }
-    await writeSseEvents(c.env.outgoing, (await deps.store.readEvents(owner, id, after)) ?? [], heartbeatMs);
+    // Finished, or run by another instance: its log from the store, followed while it goes on.
+    const read = {
+      events: (from: number) => deps.store.readEvents(owner, id, from),
+      running: async () => {
+        const now = await deps.store.getResponse(owner, id);
+        return now !== undefined && isRunning(now);
+      },
+    };
+    await followStoredRun(c.env.outgoing, read, { after, heartbeatMs, pollMs });
     return RESPONSE_ALREADY_SENT;
   });
 
@@ -99,6 +108,7 @@ export function responsesRoutes(deps: PipelineDeps, runs: RunRegistry): Hono<Env
     // one is not stored until it ends: its id is not found yet.)
     const live = runs.get(owner, id);
     if (live?.mode === 'background') await live.cancel();
+    else await runs.cancelElsewhere(owner, id);
     // Another process's write lock (a backup's, an operator's sqlite3) is waited for inside the store, off the
     // event loop; past the wait it throws a 503 `store_busy` the client may retry.
     if (!(await deps.store.deleteResponse(owner, id))) throw responseNotFound(id);
@@ -110,7 +120,8 @@ export function responsesRoutes(deps: PipelineDeps, runs: RunRegistry): Hono<Env
     const owner = c.get('owner');
     const live = runs.get(owner, id);
     if (live?.mode === 'background') return c.body((await live.cancel()).json, 200, { 'content-type': 'application/json' });
-    const response = await deps.store.getResponse(owner, id);
+    // Run by another instance: it is asked to cancel, and its end awaited.
+    const response = (await runs.cancelElsewhere(owner, id)) ?? (await deps.store.getResponse(owner, id));
     if (!response && !live) throw responseNotFound(id);
     if (response?.background !== true) {
       throw invalidRequest(null, 'Only responses created with the `background` parameter set to `true` can be cancelled.', 'not_cancellable');

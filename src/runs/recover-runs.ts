@@ -1,4 +1,4 @@
-// Restart recovery: runs a stopped process left queued or in progress are run again (no output yet) or ended failed (output lost); none stays in progress.
+// Restart recovery: runs a stopped instance left queued or in progress are run again (no output yet), ended failed (output lost), or ended cancelled (a cancel was asked for); none stays in progress.
 import { settleResponse } from '../../transformers/response-snapshot.js';
 import type { ResponsesEvent } from '../../transformers/responses-types.js';
 import { errorEvent } from '../../transformers/stream-event-shapes.js';
@@ -9,17 +9,24 @@ import type { RunRegistry } from './run-registry.js';
 export interface Recovered {
   rerun: number;
   failed: number;
+  cancelled: number;
 }
 
 /**
- * Called at start, before the gateway listens. A run that had produced no output is planned again from its
- * stored request and runs from the start under the same id (its clients saw only its lifecycle events). A run
- * that had produced output cannot be resumed upstream: it ends `failed`, with `error` + `response.failed`
- * appended to its log, so a client that resumes its stream gets the terminal event.
+ * Applied to runs this instance has just taken over (at start, or from another instance whose lease lapsed).
+ * A run that had produced no output is planned again from its stored request and runs from the start under
+ * the same id (its clients saw only its lifecycle events). A run that had produced output cannot be resumed
+ * upstream: it ends `failed`, with `error` + `response.failed` appended to its log, so a client that resumes
+ * its stream gets the terminal event. A run a cancel was asked for ends `cancelled`.
  */
-export async function recoverRuns(deps: PipelineDeps, runs: RunRegistry): Promise<Recovered> {
-  const recovered = { rerun: 0, failed: 0 };
-  for (const left of await deps.store.unfinishedRuns()) {
+export async function recoverRuns(deps: PipelineDeps, runs: RunRegistry, taken: UnfinishedRun[]): Promise<Recovered> {
+  const recovered = { rerun: 0, failed: 0, cancelled: 0 };
+  for (const left of taken) {
+    if (left.cancelRequested) {
+      await endLeftRun(deps, left, 'cancelled');
+      recovered.cancelled++;
+      continue;
+    }
     if (!left.producedOutput) {
       try {
         const plan = await planResponse(deps, left.owner, left.request, left.id);
@@ -32,7 +39,7 @@ export async function recoverRuns(deps: PipelineDeps, runs: RunRegistry): Promis
         deps.logger.warn({ err, response_id: left.id }, 'a run left queued could not be planned again; it is ended failed');
       }
     }
-    await failLeftRun(deps, left);
+    await endLeftRun(deps, left, 'failed');
     recovered.failed++;
   }
   return recovered;
@@ -41,16 +48,20 @@ export async function recoverRuns(deps: PipelineDeps, runs: RunRegistry): Promis
 const unixNow = () => Math.floor(Date.now() / 1000);
 const RESTARTED = { code: 'server_error', message: 'The gateway restarted while this response was running, and its run could not be resumed.' };
 
-async function failLeftRun(deps: PipelineDeps, left: UnfinishedRun): Promise<void> {
-  const response = settleResponse({ ...left.response, output: [], error: null }, 'failed', unixNow(), RESTARTED);
+async function endLeftRun(deps: PipelineDeps, left: UnfinishedRun, status: 'failed' | 'cancelled'): Promise<void> {
+  const response = settleResponse({ ...left.response, output: [], error: null }, status, unixNow(), status === 'failed' ? RESTARTED : undefined);
   const next = left.lastSequence + 1;
-  const events: ResponsesEvent[] = [
-    { ...errorEvent(RESTARTED), sequence_number: next },
-    { type: 'response.failed', sequence_number: next + 1, response },
-  ];
+  const events: ResponsesEvent[] =
+    status === 'failed'
+      ? [
+          { ...errorEvent(RESTARTED), sequence_number: next },
+          { type: 'response.failed', sequence_number: next + 1, response },
+        ]
+      : [{ type: 'response.cancelled', sequence_number: next, response }];
   await deps.store.finishRun(
     { owner: left.owner, provider: left.provider, upstreamId: null, previousResponseId: left.response.previous_response_id as string | null, response, input: [] },
     events,
   );
-  deps.logger.warn({ response_id: left.id }, 'a run the previous process left in progress is ended failed (the gateway restarted)');
+  if (status === 'failed') deps.logger.warn({ response_id: left.id }, 'a run whose instance stopped while it was in progress is ended failed');
+  else deps.logger.info({ response_id: left.id }, 'a run whose instance stopped was asked to be cancelled: it is ended cancelled');
 }

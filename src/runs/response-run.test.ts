@@ -40,7 +40,7 @@ describe('ResponseRun', () => {
     upstream.reply('/v1/responses', fixtureReply(fixture));
     const plan = await planResponse(deps, 'alice', { model: 'gpt-4o', input: 'hi', stream: true });
     const batches: string[][] = [];
-    const run = await new RunRegistry(deps, { maxConcurrent: 1, holdMs: 0, maxLogChars: Infinity }).start(plan, 'stream');
+    const run = await new RunRegistry(deps, { maxConcurrent: 1, holdMs: 0, maxLogChars: Infinity, instance: 'test', leaseMs: 30_000, pollMs: 250 }).start(plan, 'stream');
     run.subscribe({ push: (events) => (batches.push(events.map((e) => e.type)), true), abandon: () => undefined });
     await run.ended;
 

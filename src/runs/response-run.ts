@@ -98,7 +98,7 @@ export class ResponseRun {
       if (!this.options.rerun) {
         const { owner, provider, previousResponseId, input } = recordOf(this.deps, this.plan, { response: this.sequencer.peek() });
         try {
-          await this.deps.store.createRun({ owner, provider, previousResponseId, input, response: this.sequencer.peek(), request: this.plan.body, requestId: this.plan.requestId });
+          await this.deps.store.createRun({ owner, provider, previousResponseId, input, response: this.sequencer.peek(), request: this.plan.body, requestId: this.plan.requestId, lease: this.options.lease });
         } catch (err) {
           // Not stored, so not started: the client gets a 500 and no id.
           this.plan.logger.error({ err, response_id: this.id }, 'storing a background run failed; the client is told it failed');

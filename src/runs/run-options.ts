@@ -37,6 +37,8 @@ export interface RunOptions {
   rerun?: boolean;
   /** `background`: the largest event log kept (characters); past it, delta events are left out of the log. */
   maxLogChars?: number;
+  /** `background`: the instance that runs it and until when it holds it, stored with the run (run-leases.ts renews it). */
+  lease?: { instance: string; until: number };
 }
 
 /** How a run ended: its final response, and that response's JSON as stored (what a non-streaming client is sent). */

@@ -2,6 +2,7 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import type { UpstreamRun } from '../providers/provider.js';
 import type { UpstreamAbort } from '../providers/upstream-abort.js';
+import type { ResponseObject } from '../../transformers/responses-types.js';
 import type { PipelineDeps, ResponsePlan } from '../pipeline/run-response.js';
 import { ResponseRun, type RunMode } from './response-run.js';
 
@@ -12,7 +13,15 @@ export interface RegistryLimits {
   holdMs: number;
   /** A background run's largest event log, in characters. */
   maxLogChars: number;
+  /** This instance's name in the store's run leases, and how long a lease it takes (ms). */
+  instance: string;
+  leaseMs: number;
+  /** How often a run another instance holds is read again (its stream followed, its cancel waited for), ms. */
+  pollMs: number;
 }
+
+/** Whether a stored response is a run still going on (somewhere). */
+export const isRunning = (response: ResponseObject) => response.status === 'queued' || response.status === 'in_progress';
 
 /** What a request that comes while the gateway shuts down, or that shutdown stopped, is answered. */
 export const shuttingDown = () =>
@@ -48,6 +57,7 @@ export class RunRegistry {
       holdMs: this.limits.holdMs,
       maxLogChars: this.limits.maxLogChars,
       takeSlot: mode === 'background' ? (stopped) => this.takeSlot(stopped) : undefined,
+      lease: mode === 'background' ? { instance: this.limits.instance, until: Date.now() + this.limits.leaseMs } : undefined,
       ...extra,
     });
     this.runs.set(run.id, run);
@@ -77,6 +87,27 @@ export class RunRegistry {
   get(owner: string, id: string): ResponseRun | undefined {
     const run = this.runs.get(id);
     return run?.owner === owner ? run : undefined;
+  }
+
+  /**
+   * Cancels the owner's background run another instance runs: asks that instance through the store, then waits
+   * for the end it stores (an instance that died ends it `cancelled` when its lease is taken over). Resolves with
+   * the response as stored then (still running if the end did not come in twice the lease); undefined when no
+   * such run goes on (ended, or not the owner's).
+   */
+  async cancelElsewhere(owner: string, id: string): Promise<ResponseObject | undefined> {
+    if (!(await this.deps.store.requestRunCancel(owner, id))) return undefined;
+    const deadline = Date.now() + 2 * this.limits.leaseMs;
+    for (;;) {
+      const response = await this.deps.store.getResponse(owner, id);
+      if (!response || !isRunning(response) || Date.now() >= deadline) return response;
+      await new Promise((resolve) => setTimeout(resolve, this.limits.pollMs));
+    }
+  }
+
+  /** This process's live background runs (those whose leases it keeps). */
+  background(): ResponseRun[] {
+    return [...this.runs.values()].filter((run) => run.mode === 'background');
   }
 
   get size(): number {

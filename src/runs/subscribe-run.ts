@@ -29,12 +29,33 @@ export function subscribeSse(run: ResponseRun, res: ServerResponse, { after = -1
   return sink;
 }
 
-/** Writes already numbered events (a finished run's log) as a whole stream, waiting for the socket. */
-export async function writeSseEvents(res: ServerResponse, events: ResponsesEvent[], heartbeatMs: number): Promise<void> {
+/** How a run no process here runs is read: its logged events after a sequence number, and whether it still goes on (undefined: deleted). */
+export interface StoredRunReader {
+  events(after: number): Promise<ResponsesEvent[] | undefined>;
+  running(): Promise<boolean | undefined>;
+}
+
+/**
+ * Writes a run's log from the store as a stream, waiting for the socket. While the run goes on elsewhere (another
+ * instance runs it, or will take it over), the log is read again every `pollMs` and what is new is written, up to
+ * the terminal event; the stream starts at once and beats during silence. A log without its end, of a run no
+ * longer going on (deleted, or one whose end could not be logged), ends all the same.
+ */
+export async function followStoredRun(res: ServerResponse, read: StoredRunReader, { after, heartbeatMs, pollMs }: { after: number; heartbeatMs: number; pollMs: number }): Promise<void> {
   const sink = sseSink(res, { heartbeatMs, waitForSocket: true });
-  if (events.length > 0 && !(await sink.push(events))) return;
-  // A log without its end (a run no process runs any more, before restart recovery reached it) ends all the same.
-  if (!isTerminalEventType(events.at(-1)?.type ?? '')) sink.end();
+  sink.start();
+  for (let last = after; ; ) {
+    const events = (await read.events(last)) ?? [];
+    if (events.length > 0) {
+      if (!(await sink.push(events))) return;
+      if (isTerminalEventType(events.at(-1)!.type)) return;
+      last = events.at(-1)!.sequence_number as number;
+      continue;
+    }
+    if (!(await read.running())) return sink.end();
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    if (res.destroyed) return;
+  }
 }
 
 function sseSink(

@@ -1,11 +1,13 @@
 // Starts a gateway: opens (and migrates) the store, builds providers and the app, listens. Used by main and by tests.
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { serve } from '@hono/node-server';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
 import { createProviders } from '../providers/create-providers.js';
-import { recoverRuns } from '../runs/recover-runs.js';
+import { startRunLeases } from '../runs/run-leases.js';
 import type { RoutingDeps } from '../runs/attempt-upstream.js';
 import { RunRegistry } from '../runs/run-registry.js';
 import type { RoutingEvent } from '../runs/routing-events.js';
@@ -65,15 +67,19 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     options.routingEvents?.(event);
   };
   const deps = { config, store, providers, logger, metrics, keyLimits: createKeyLimits(config.keys), cooldowns: new TargetCooldowns(clockMs), routingEvents, sleep, clockMs };
+  // This process's name in the store's run leases: its host and pid (for the logs), made unique.
+  const leases = { instance: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`, leaseMs: config.background.lease_s * 1000, pollMs: config.background.poll_ms };
   const runs = new RunRegistry(deps, {
     maxConcurrent: config.background.max_concurrent,
     holdMs: config.server.heartbeat_s * 1000,
     maxLogChars: config.background.max_event_log_mb * 1024 * 1024,
+    ...leases,
   });
   const app = createApp(deps, runs);
-  // Before listening: no client sees a run the previous process left in progress.
-  const recovered = await recoverRuns(deps, runs);
-  if (recovered.rerun + recovered.failed > 0) logger.warn(recovered, 'restart recovery: background runs left unfinished were run again (no output yet) or ended failed');
+  // Before listening: no client sees a run the previous process left in progress. On SQLite (one process per
+  // file) that is every unfinished run; on PostgreSQL, those whose instance's lease has lapsed (the others are
+  // taken over when theirs lapse).
+  const runLeases = await startRunLeases(deps, runs, leases, config.database.url.startsWith('sqlite:'));
   // Pending deliveries (of this process's ends, and those a previous one left) go out from here on.
   if (config.webhooks.length > 0) webhooks = startWebhookDelivery({ store: opened, webhooks: config.webhooks, logger });
 
@@ -136,6 +142,8 @@ export async function startGateway(config: Config, logger: Logger = createLogger
       await closed;
       await Promise.all([...providers.values()].map((p) => p.close()));
       await retention.stop();
+      // The background runs left are another instance's to take over at once (on SQLite, the next start's).
+      await runLeases.stop(true);
       await webhooksStopped;
       // Flushes the store's writes first.
       await store.close();

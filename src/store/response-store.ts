@@ -1,4 +1,4 @@
-// The store as one typed interface: every write and read the runs and routes need. SQLite implements it (store/sqlite/); PostgreSQL will too.
+// The store as one typed interface: every write and read the runs and routes need. SQLite implements it (store/sqlite/), PostgreSQL too (store/postgres/).
 import type { ConversionWarning, JsonObject, ResponseItem, ResponseObject, ResponsesEvent } from '../../transformers/responses-types.js';
 
 /** One item of a resolved `previous_response_id` chain, oldest first, with the provider that produced it. */
@@ -73,6 +73,8 @@ export interface NewRun {
   input: InputItem[];
   /** The client's validated request body, kept until the run ends: restart recovery plans it again. */
   request: JsonObject;
+  /** The instance that runs it, and until when (ms since the epoch) it holds it; absent: held by none (taken over at once). */
+  lease?: { instance: string; until: number };
 }
 
 /** A run a previous process left unfinished (found at start by restart recovery). */
@@ -88,6 +90,27 @@ export interface UnfinishedRun {
   producedOutput: boolean;
   /** The highest sequence number in its event log, or -1. */
   lastSequence: number;
+  /** Whether a cancel was asked for while it ran (it is to end `cancelled`). */
+  cancelRequested: boolean;
+}
+
+/** A sweep for runs whose instance stopped renewing their lease. */
+export interface RunTakeover {
+  /** The instance taking them. */
+  instance: string;
+  /** Leases that ran out at or before this (ms since the epoch) have lapsed. */
+  now: number;
+  /** Until when the taker holds them. */
+  until: number;
+  limit: number;
+}
+
+/** How the store sees runs an instance believes it holds. */
+export interface RunLeaseState {
+  /** Taken over by another instance (this one stopped renewing in time): it must stop writing them. */
+  lost: string[];
+  /** Another instance asked for these to be cancelled. */
+  cancelRequested: string[];
 }
 
 /** A webhook notice to deliver, written with the response's end (the outbox row). */
@@ -179,8 +202,22 @@ export interface ResponseStore {
   findItemsById(owner: string, ids: string[]): Promise<Map<string, { item: ResponseItem; provider: string | null }>>;
   /** A run's logged events after sequence number `after`, in order; undefined when the response is not the owner's. */
   readEvents(owner: string, id: string, after: number): Promise<ResponsesEvent[] | undefined>;
-  /** Runs left `queued` or `in_progress` (by a process that stopped), oldest first. */
+  /** Runs left `queued` or `in_progress` (by a process that stopped, or going on), oldest first. */
   unfinishedRuns(): Promise<UnfinishedRun[]>;
+
+  // Run leases: which instance runs a background run. The holder renews its lease; when it lapses (the instance
+  // died, or lost the store for longer than the lease), another takes the run over and applies restart recovery.
+
+  /** Leases to the taker the runs whose lease lapsed and that another instance held (or none), oldest first, and returns them. */
+  takeOverRuns(takeover: RunTakeover): Promise<UnfinishedRun[]>;
+  /** Extends the leases of those of `ids` the instance still holds. */
+  renewRunLeases(instance: string, ids: string[], until: number): Promise<void>;
+  /** Which of `ids` the instance lost, and which it is asked to cancel (a read, for polling). */
+  runLeaseState(instance: string, ids: string[]): Promise<RunLeaseState>;
+  /** Shutdown: the instance's leases end now, so another takes its runs over at its next sweep. */
+  releaseRunLeases(instance: string): Promise<void>;
+  /** Asks the instance running it to cancel the owner's run; false when no such run goes on (it ended, or is not the owner's). */
+  requestRunCancel(owner: string, id: string): Promise<boolean>;
 
   // Conversations, each scoped to the owning key like the reads above. Items added to one directly belong
   // to no response; a response's items are appended by saveResponse and finishRun (ResponseRecord.conversationId).

@@ -1,4 +1,4 @@
-// The cases every ResponseStore implementation must pass, written once: SQLite runs them today, PostgreSQL will.
+// The cases every ResponseStore implementation must pass, written once: SQLite and PostgreSQL run them (run leases: store-contract-leases.ts).
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResponseItem, ResponseObject, ResponsesEvent } from '../../transformers/responses-types.js';
 import type { ConversationObject, InputItem, NewRun, ResponseRecord, ResponseStore, WebhookNotice } from '../../src/store/response-store.js';
@@ -34,7 +34,7 @@ function responseObject(id: string, status: ResponseObject['status'], output: Re
   };
 }
 
-function finished(id: string, { owner = 'alice', previous = null, input = [message(`in_${id}`, 'hi')], output = [answer(`msg_${id}`, 'hello')] }: {
+export function finished(id: string, { owner = 'alice', previous = null, input = [message(`in_${id}`, 'hi')], output = [answer(`msg_${id}`, 'hello')] }: {
   owner?: string;
   previous?: string | null;
   input?: ResponseItem[];
@@ -51,7 +51,7 @@ function finished(id: string, { owner = 'alice', previous = null, input = [messa
   };
 }
 
-function newRun(id: string, createdAt = 1_700_000_000, owner = 'alice'): NewRun {
+export function newRun(id: string, createdAt = 1_700_000_000, owner = 'alice'): NewRun {
   return {
     owner,
     provider: 'openai',
@@ -62,7 +62,7 @@ function newRun(id: string, createdAt = 1_700_000_000, owner = 'alice'): NewRun 
   };
 }
 
-function events(from: number, ...types: string[]): ResponsesEvent[] {
+export function events(from: number, ...types: string[]): ResponsesEvent[] {
   return types.map((type, i) => ({ type, sequence_number: from + i, ...(type === 'response.output_text.delta' ? { delta: 'x', item_id: 'msg', output_index: 0, content_index: 0 } : {}) }));
 }
 
@@ -173,7 +173,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Ope
       await store.createRun(run);
       expect(await store.getResponse('alice', 'resp_bg')).toEqual(run.response);
       expect((await store.listInputItems('alice', 'resp_bg', { limit: 20, order: 'asc' }))?.items).toEqual([run.input[0]!.item]);
-      expect(await store.unfinishedRuns()).toEqual([{ id: 'resp_bg', owner: 'alice', provider: 'openai', request: run.request, response: run.response, producedOutput: false, lastSequence: -1 }]);
+      expect(await store.unfinishedRuns()).toEqual([{ id: 'resp_bg', owner: 'alice', provider: 'openai', request: run.request, response: run.response, producedOutput: false, lastSequence: -1, cancelRequested: false }]);
 
       const running = { ...run.response, status: 'in_progress' as const };
       await store.updateRun('resp_bg', running);

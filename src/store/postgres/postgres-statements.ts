@@ -31,6 +31,12 @@ const OWN_SQL: Partial<Record<StatementName, string>> = {
        FROM conversations c JOIN items i ON i.response_id = $2::text AND i.owner = c.owner
       WHERE c.id = $3::text
       ORDER BY i.direction, i.position`,
+  // As SQLite's, skipping runs another instance's claim has locked: two instances never take the same run.
+  leaseRuns: `UPDATE runs SET lease_owner = $1, lease_token = $2, lease_until = $3 WHERE response_id IN (
+       SELECT response_id FROM runs WHERE (lease_until IS NULL OR lease_until <= $4) AND (lease_owner IS NULL OR lease_owner <> $5)
+       ORDER BY created_at, response_id LIMIT $6
+       FOR UPDATE SKIP LOCKED)`,
+  renewRunLeases: 'UPDATE runs SET lease_until = $1 WHERE lease_owner = $2 AND response_id IN (SELECT jsonb_array_elements_text($3::jsonb))',
   // The claim skips rows another claim has locked (FOR UPDATE SKIP LOCKED) as well as leased ones: two loops,
   // in one process or in several, never take the same row. Endpoints arrive as a JSON array, as on SQLite.
   leaseWebhookDeliveries: `UPDATE webhook_deliveries SET lease_token = $1, lease_until = $2 WHERE (event_id, endpoint) IN (

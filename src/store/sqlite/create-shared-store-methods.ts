@@ -20,8 +20,8 @@ import {
   serializeConversationUpdate,
   serializeExpiry,
 } from './serialize-conversation-writes.js';
-import { readEvents, unfinishedRuns } from './runs-repository.js';
-import { serializeWebhookLease, serializeWebhookOutcome } from './serialize-writes.js';
+import { hasRun, readEvents, runLeaseState, unfinishedRuns } from './runs-repository.js';
+import { serializeRunLeases, serializeWebhookLease, serializeWebhookOutcome } from './serialize-writes.js';
 import { leasedWebhookDeliveries, newLeaseToken, webhookOutboxStats } from './webhooks-repository.js';
 import type { StoredWrite } from './write-statements.js';
 
@@ -36,6 +36,24 @@ export function createSharedStoreMethods(db: Kysely<Database>, write: (stored: S
     findItemsById: (owner, ids) => findItemsById(db, owner, ids),
     readEvents: (owner, id, after) => readEvents(db, owner, id, after),
     unfinishedRuns: () => unfinishedRuns(db),
+
+    async takeOverRuns({ instance, now, until, limit }) {
+      const token = newLeaseToken();
+      await write(serializeRunLeases({ type: 'take', instance, token, until, now, limit }));
+      return unfinishedRuns(db, token);
+    },
+    async renewRunLeases(instance, ids, until) {
+      if (ids.length > 0) await write(serializeRunLeases({ type: 'renew', instance, ids, until }));
+    },
+    runLeaseState: (instance, ids) => runLeaseState(db, instance, ids),
+    async releaseRunLeases(instance) {
+      await write(serializeRunLeases({ type: 'release', instance }));
+    },
+    async requestRunCancel(owner, id) {
+      if (!(await hasRun(db, owner, id))) return false;
+      await write(serializeRunLeases({ type: 'cancel', owner, id }));
+      return true;
+    },
 
     // A conversation write that must know whether the conversation is the owner's reads first, then writes;
     // each statement is guarded, so one deleted meanwhile takes no rows.

@@ -1,7 +1,7 @@
-// Reads background runs: a run's logged events after a sequence number, and the runs a previous process left unfinished.
+// Reads background runs: a run's logged events after a sequence number, the runs left unfinished (or just taken over), and how the store sees the runs an instance holds.
 import { type Kysely, sql } from 'kysely';
 import type { JsonObject, ResponseObject, ResponsesEvent } from '../../../transformers/responses-types.js';
-import type { UnfinishedRun } from '../response-store.js';
+import type { RunLeaseState, UnfinishedRun } from '../response-store.js';
 import type { Database } from '../schema/index.js';
 
 /** The events that only tell a run's state: a run that logged nothing else has produced no output yet. */
@@ -25,7 +25,7 @@ export async function readEvents(db: Kysely<Database>, owner: string, id: string
  * Runs still `queued` or `in_progress` that have their request stored, oldest first. The runs table holds
  * only runs that have not ended, so this reads a handful of rows however many responses are stored.
  */
-export async function unfinishedRuns(db: Kysely<Database>): Promise<UnfinishedRun[]> {
+export async function unfinishedRuns(db: Kysely<Database>, leaseToken?: string): Promise<UnfinishedRun[]> {
   const rows = await db
     .selectFrom('runs')
     .innerJoin('responses', 'responses.id', 'runs.response_id')
@@ -49,8 +49,10 @@ export async function unfinishedRuns(db: Kysely<Database>): Promise<UnfinishedRu
         .select((inner) => inner.fn.max('response_events.sequence_number').as('last'))
         .whereRef('response_events.response_id', '=', 'runs.response_id')
         .as('last_sequence'),
+      'runs.cancel_requested as cancel_requested',
     ])
     .where('responses.status', 'in', ['queued', 'in_progress'])
+    .$if(leaseToken !== undefined, (query) => query.where('runs.lease_token', '=', leaseToken!))
     .orderBy('runs.created_at')
     .orderBy('runs.response_id')
     .execute();
@@ -62,5 +64,24 @@ export async function unfinishedRuns(db: Kysely<Database>): Promise<UnfinishedRu
     response: { ...(JSON.parse(row.response_json) as ResponseObject), output: [] },
     producedOutput: Boolean(row.produced_output),
     lastSequence: row.last_sequence ?? -1,
+    cancelRequested: row.cancel_requested === 1,
   }));
+}
+
+/** The runs among `ids` another instance has taken over, and those `instance` holds that a cancel was asked for (a run whose row is gone has ended). */
+export async function runLeaseState(db: Kysely<Database>, instance: string, ids: string[]): Promise<RunLeaseState> {
+  const state: RunLeaseState = { lost: [], cancelRequested: [] };
+  if (ids.length === 0) return state;
+  const rows = await db.selectFrom('runs').select(['response_id', 'lease_owner', 'cancel_requested']).where('response_id', 'in', ids).execute();
+  for (const row of rows) {
+    if (row.lease_owner !== instance) state.lost.push(row.response_id);
+    else if (row.cancel_requested === 1) state.cancelRequested.push(row.response_id);
+  }
+  return state;
+}
+
+/** Whether the owner's run `id` goes on (its row is deleted when it ends). */
+export async function hasRun(db: Kysely<Database>, owner: string, id: string): Promise<boolean> {
+  const row = await db.selectFrom('runs').select('response_id').where('response_id', '=', id).where('owner', '=', owner).executeTakeFirst();
+  return row !== undefined;
 }

@@ -39,7 +39,8 @@ export function serializeResponse(record: ResponseRecord, stage: Stage): StoredR
 export function serializeRunStart(run: NewRun): StoredWrite | Promise<StoredWrite> {
   const withRequest = (stored: StoredWrite): StoredWrite => {
     const requestJson = JSON.stringify(run.request);
-    stored.rows.push(['insertRun', [run.response.id, run.owner, requestJson, run.response.created_at], requestJson.length]);
+    const { instance = null, until = null } = run.lease ?? {};
+    stored.rows.push(['insertRun', [run.response.id, run.owner, requestJson, run.response.created_at, instance, until], requestJson.length]);
     stored.size += requestJson.length;
     return stored;
   };
@@ -96,6 +97,26 @@ export function serializeNotices<T extends StoredWrite>(notices: WebhookNotice[]
 }
 
 /** A claim of due deliveries under `token` (read back by it once committed). */
+/** Run leases (several instances on one store): a takeover of lapsed runs, a renewal, a release at shutdown, a cancel asked for. */
+export function serializeRunLeases(write: RunLeaseWrite): StoredWrite {
+  switch (write.type) {
+    case 'take':
+      return { rows: [['leaseRuns', [write.instance, write.token, write.until, write.now, write.instance, write.limit], 0]], size: 0 };
+    case 'renew':
+      return { rows: [['renewRunLeases', [write.until, write.instance, JSON.stringify(write.ids)], 0]], size: 0 };
+    case 'release':
+      return { rows: [['releaseRunLeases', [write.instance], 0]], size: 0 };
+    case 'cancel':
+      return { rows: [['requestRunCancel', [write.id, write.owner], 0]], size: 0 };
+  }
+}
+
+export type RunLeaseWrite =
+  | { type: 'take'; instance: string; token: string; until: number; now: number; limit: number }
+  | { type: 'renew'; instance: string; ids: string[]; until: number }
+  | { type: 'release'; instance: string }
+  | { type: 'cancel'; owner: string; id: string };
+
 export function serializeWebhookLease(token: string, endpoints: string[], now: number, leaseMs: number, limit: number): StoredWrite {
   return { rows: [['leaseWebhookDeliveries', [token, now + leaseMs, now, now, JSON.stringify(endpoints), limit], 0]], size: 0 };
 }

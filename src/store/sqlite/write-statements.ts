@@ -10,7 +10,16 @@ export const WRITE_SQL = {
   // same UTF-8 bytes, so it is never joined and re-encoded in JavaScript. Text stays text.
   insertExchange: `INSERT INTO upstream_exchanges (response_id, owner, provider, url, status, request_body, response_body, warnings_json, created_at)
      VALUES (?, ?, ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT), ?, ?)`,
-  insertRun: 'INSERT INTO runs (response_id, owner, request_json, created_at) VALUES (?, ?, ?, ?)',
+  insertRun: 'INSERT INTO runs (response_id, owner, request_json, created_at, lease_owner, lease_until) VALUES (?, ?, ?, ?, ?, ?)',
+  // Takes over runs whose lease lapsed and that another instance held (or none), oldest first: the caller then
+  // reads back the runs with its token. Parameters: instance, token, until, now, instance, limit.
+  leaseRuns: `UPDATE runs SET lease_owner = ?, lease_token = ?, lease_until = ? WHERE response_id IN (
+       SELECT response_id FROM runs WHERE (lease_until IS NULL OR lease_until <= ?) AND (lease_owner IS NULL OR lease_owner <> ?)
+       ORDER BY created_at, response_id LIMIT ?)`,
+  // Ids arrive as a JSON array. Parameters: until, instance, ids.
+  renewRunLeases: 'UPDATE runs SET lease_until = ? WHERE lease_owner = ? AND response_id IN (SELECT value FROM json_each(?))',
+  releaseRunLeases: 'UPDATE runs SET lease_until = 0 WHERE lease_owner = ?',
+  requestRunCancel: 'UPDATE runs SET cancel_requested = 1 WHERE response_id = ? AND owner = ?',
   updateResponse: 'UPDATE responses SET status = ?, response_json = ? WHERE id = ?',
   // A background run may end on another target than the one it was created for (a fallback): the served one is kept.
   finishResponse: 'UPDATE responses SET status = ?, response_json = ?, upstream_id = ?, provider = ?, model = ? WHERE id = ?',
