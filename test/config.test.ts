@@ -136,7 +136,7 @@ describe('the shipped config.yaml', () => {
   it('parses with an empty environment: no keys, providers waiting for their variables', () => {
     const config = loadConfig(join(repoRoot, 'config.yaml'), {});
     expect(config.server).toMatchObject({ host: '127.0.0.1', port: 4000, heartbeat_s: 15, shutdown_grace_s: 10 });
-    expect(config.background).toEqual({ max_concurrent: 32, max_event_log_mb: 32 });
+    expect(config.background).toEqual({ max_concurrent: 32, max_event_log_mb: 32, lease_s: 30, poll_ms: 250 });
     expect(config.database.url).toBe('sqlite:./data/junction.db');
     expect(config.keys).toEqual([]);
     expect(config.providers.openai).toMatchObject({ type: 'openai-responses', api_key: '${OPENAI_API_KEY}' });

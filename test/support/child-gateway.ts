@@ -15,13 +15,16 @@ export interface ChildGateway {
   logged(text: string): Promise<void>;
 }
 
-/** A config for one OpenAI-type provider at `upstreamUrl`, with the store in `dir`; `extra` lines are appended (YAML). */
-export function childConfig(dir: string, upstreamUrl: string, extra: string[] = []): string {
-  const file = join(dir, 'config.yaml');
+/**
+ * A config for one OpenAI-type provider at `upstreamUrl`, with the store in `dir` (or at `database`, e.g. a
+ * PostgreSQL URL several gateways share); `extra` lines are appended (YAML). `name`: the file's, in `dir`.
+ */
+export function childConfig(dir: string, upstreamUrl: string, extra: string[] = [], { database, name = 'config.yaml' }: { database?: string; name?: string } = {}): string {
+  const file = join(dir, name);
   writeFileSync(
     file,
     [
-      `database: { url: "sqlite:${join(dir, 'junction.db')}" }`,
+      `database: { url: "${database ?? `sqlite:${join(dir, 'junction.db')}`}" }`,
       'keys: [ { name: alice, key: "sk-test-alice" } ]',
       `providers: { openai: { type: openai-responses, base_url: "${upstreamUrl}", api_key: "sk-upstream" } }`,
       'models: { gpt-4o: { provider: openai, model: gpt-4o } }',

