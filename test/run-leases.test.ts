@@ -1,0 +1,64 @@
+// A run's lease as its holder sees it: a run another instance took over is left to it (no more writes, upstream stopped), and shutdown hands the runs left over at once.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixturePath, gate, startMockUpstream, type MockUpstream } from './support/mock-upstream.js';
+import { openSse } from './support/sse-stream.js';
+import { authHeaders, startTestGateway } from './support/test-gateway.js';
+
+const FIXTURE = readFileSync(fixturePath('openai/text-with-conversation.sse'), 'utf8');
+const HEAD = FIXTURE.slice(0, FIXTURE.indexOf('event: response.output_text.delta'));
+/** Polled often; a lease long enough that it never lapses on its own during a test. */
+const LEASES = { background: { lease_s: 60, poll_ms: 20 } };
+
+let upstream: MockUpstream;
+beforeAll(async () => {
+  upstream = await startMockUpstream();
+});
+afterAll(() => upstream.close());
+
+const runsTable = (dir: string) => new Database(join(dir, 'junction.db'));
+
+describe('the lease of a background run', () => {
+  it('is noticed lost when another instance took the run over: this one stops it upstream and writes nothing more of it', async () => {
+    const gateway = await startTestGateway(upstream.url, LEASES);
+    try {
+      upstream.reply('/v1/responses', { body: '', script: [HEAD, gate().promise] });
+      const created = (await openSse(`${gateway.url}/v1/responses`, { method: 'POST', headers: authHeaders(), body: JSON.stringify({ model: 'gpt-4o', input: 'hi', background: true }) })).json!;
+      const id = String(created.id);
+      const watched = await openSse(`${gateway.url}/v1/responses/${id}?stream=true`, { headers: authHeaders() });
+      await watched.until((item) => item.kind === 'event' && item.data.type === 'response.content_part.added');
+
+      // What another instance's takeover leaves in the store (the lease names it now).
+      const db = runsTable(gateway.dir);
+      db.prepare("UPDATE runs SET lease_owner = 'elsewhere', lease_until = ? WHERE response_id = ?").run(Date.now() + 60_000, id);
+      // Its subscribers are cut without an end (the new holder's log is theirs to resume), and the run is left as stored.
+      const seen = await watched.rest();
+      expect(seen.map((e) => e.type)).not.toContain('response.failed');
+      expect(seen.at(-1)!.type).toBe('response.content_part.added');
+      await upstream.idle();
+      expect(upstream.received.at(-1)!.replySent).toBe(false);
+      const row = db.prepare('SELECT status FROM responses WHERE id = ?').get(id) as { status: string };
+      expect(row.status).toBe('in_progress');
+      expect(db.prepare('SELECT lease_owner FROM runs WHERE response_id = ?').get(id)).toEqual({ lease_owner: 'elsewhere' });
+      db.close();
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('ends at shutdown for the runs left, so another instance takes them over at once', async () => {
+    const gateway = await startTestGateway(upstream.url, LEASES);
+    upstream.reply('/v1/responses', { body: '', script: [gate().promise] });
+    const before = upstream.received.length;
+    const created = (await openSse(`${gateway.url}/v1/responses`, { method: 'POST', headers: authHeaders(), body: JSON.stringify({ model: 'gpt-4o', input: 'hi', background: true }) })).json!;
+    while (upstream.received.length === before) await new Promise((resolve) => setImmediate(resolve));
+    const db = runsTable(gateway.dir);
+    const lease = () => db.prepare('SELECT lease_owner, lease_until FROM runs WHERE response_id = ?').get(String(created.id)) as { lease_owner: string; lease_until: number };
+    expect(lease().lease_until).toBeGreaterThan(Date.now());
+    await gateway.close();
+    expect(lease()).toMatchObject({ lease_until: 0 });
+    db.close();
+  });
+});
