@@ -1,16 +1,19 @@
 #!/usr/bin/env node
-// Command line entry: `junction [--config FILE] [--port N]` serves (also JUNCTION_CONFIG, PORT); `junction backup FILE [--config FILE]` copies the live store.
+// Command line entry: `junction [--config FILE] [--port N]` serves (also JUNCTION_CONFIG, PORT); `junction backup FILE [--config FILE]` copies the live store;
+// `junction migrate-store [--from sqlite:PATH] --to postgres://… [--config FILE] [--temp-dir DIR]` copies a SQLite store into an empty PostgreSQL one.
 import { constants, setPriority } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { createLogger } from './server/create-logger.js';
 import { startGateway } from './server/start-gateway.js';
+import { migrateStore } from './store/migrate/migrate-store.js';
 import { backupDatabase, sqlitePathOf } from './store/sqlite/backup-database.js';
 
 const configFile = (flag: string | undefined) => flag ?? process.env.JUNCTION_CONFIG ?? './config.yaml';
 
 async function main(args: string[]): Promise<void> {
   if (args[0] === 'backup') return backup(args.slice(1));
+  if (args[0] === 'migrate-store') return migrateStoreCommand(args.slice(1));
   const { values } = parseArgs({
     args,
     options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' } },
@@ -62,6 +65,34 @@ async function backup(args: string[]): Promise<void> {
   process.stdout.write(
     `backup written to ${result.file}: ${mb} MB, ${result.responses} responses, integrity_check ok ` +
       `(copy ${(result.copyMs / 1000).toFixed(1)} s, check ${(result.checkMs / 1000).toFixed(1)} s)\n`,
+  );
+}
+
+const MIGRATE_USAGE = 'usage: junction migrate-store [--from sqlite:PATH] --to postgres://… [--config FILE] [--temp-dir DIR]';
+
+/** `junction migrate-store`: `--from` defaults to the config's database.url; a password may come from PGPASSWORD rather than the URL. */
+async function migrateStoreCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { from: { type: 'string' }, to: { type: 'string' }, config: { type: 'string', short: 'c' }, 'temp-dir': { type: 'string' } },
+    allowPositionals: false,
+  });
+  if (!values.to) throw new Error(`--to is required: ${MIGRATE_USAGE}`);
+  const from = values.from ?? loadConfig(configFile(values.config)).database.url;
+  if (!from.startsWith('sqlite:')) throw new Error(`--from: a sqlite: URL is needed (database.url is "${from.split(':')[0]}:"): ${MIGRATE_USAGE}`);
+  // The snapshot takes a core for seconds; on the gateway's machine the gateway comes first.
+  setPriority(constants.priority.PRIORITY_LOW);
+  const result = await migrateStore({
+    from,
+    to: values.to,
+    tempDir: values['temp-dir'],
+    onTable: ({ table, rows, ms }) => process.stdout.write(`${table}: ${rows} rows (${(ms / 1000).toFixed(1)} s)\n`),
+  });
+  const rows = result.tables.reduce((sum, t) => sum + t.rows, 0);
+  const migrated = result.migrated.length > 0 ? `, the snapshot migrated first (${result.migrated.join(', ')})` : '';
+  process.stdout.write(
+    `copied ${rows} rows in ${result.tables.length} tables into PostgreSQL in ${(result.totalMs / 1000).toFixed(1)} s ` +
+      `(snapshot ${(result.snapshotMs / 1000).toFixed(1)} s${migrated})\n`,
   );
 }
 

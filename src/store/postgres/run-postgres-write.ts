@@ -105,7 +105,7 @@ async function requeueResponse(client: pg.PoolClient, id: string): Promise<void>
  * An exchange's raw bodies as text: bytes are decoded as UTF-8 (SQLite stores the same bytes as text), and a
  * NUL, which PostgreSQL's text cannot hold, becomes U+FFFD (the bodies are kept for debugging, not replayed).
  */
-function asText(value: unknown): unknown {
+export function asText(value: unknown): unknown {
   const text = value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8') : value;
   return typeof text === 'string' && text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
 }
