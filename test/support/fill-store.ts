@@ -7,15 +7,16 @@ export const HOOK_B = 'https://hooks.example/b';
 /** ms since the epoch, past 32 bits: the outbox's times must survive as bigint. */
 const NOW_MS = 1_764_000_000_000;
 
-const message = (id: string, text: string): ResponseItem => ({ id, type: 'message', role: 'user', content: [{ type: 'input_text', text }] });
+export const message = (id: string, text: string): ResponseItem => ({ id, type: 'message', role: 'user', content: [{ type: 'input_text', text }] });
 const answer = (id: string, text: string): ResponseItem => ({ id, type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text, annotations: [] }] });
-const input = (item: ResponseItem, provider: string | null = null): InputItem => ({ id: item.id!, item, provider });
+export const input = (item: ResponseItem, provider: string | null = null): InputItem => ({ id: item.id!, item, provider });
 
 function response(id: string, status: ResponseObject['status'], output: ResponseItem[], previous: string | null = null): ResponseObject {
   return { id, object: 'response', created_at: 1_700_000_000, status, model: 'gpt-test', previous_response_id: previous, background: status !== 'completed', output, usage: null, error: null, incomplete_details: null };
 }
 
-function record(id: string, owner: string, items: InputItem[], previous: string | null = null, extra: Partial<ResponseRecord> = {}): ResponseRecord {
+/** A finished response with its output message: `items` is its input. */
+export function record(id: string, owner: string, items: InputItem[], previous: string | null = null, extra: Partial<ResponseRecord> = {}): ResponseRecord {
   return { owner, provider: 'openai', requestId: `req_${id}`, upstreamId: `up_${id}`, previousResponseId: previous, response: response(id, 'completed', [answer(`msg_${id}`, `answer to ${id}`)], previous), input: items, ...extra };
 }
 

@@ -7,7 +7,7 @@ import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationProvider } from '../../../migrations/index.js';
-import { fillStore, HOOK_A, readEverything } from '../../../test/support/fill-store.js';
+import { fillStore, HOOK_A, input, message, readEverything, record } from '../../../test/support/fill-store.js';
 import { createTestDatabase, dropTestDatabases } from '../../../test/support/test-database.js';
 import { openStore } from '../open-store.js';
 import { postgresPoolConfig } from '../postgres/open-postgres-store.js';
@@ -104,6 +104,36 @@ describe('migrateStore', () => {
       ['resp_3', 1_764_000_000_000],
       ['resp_bg_done', 1_764_000_000_000],
     ]);
+  });
+
+  it('copies a store that keeps taking writes: every response stored before the copy began, each whole', async () => {
+    const from = `sqlite:${join(dir, 'live.db')}`;
+    const live = await openStore({ url: from, synchronous: 'full' });
+    try {
+      await fillStore(live);
+      let writing = true;
+      let stored = 0;
+      const writer = (async () => {
+        for (let n = 0; writing; n++) {
+          await live.saveResponse(record(`resp_live_${n}`, 'alice', [input(message(`in_live_${n}`, 'meanwhile'))]));
+          stored++;
+        }
+      })();
+      const to = await createTestDatabase();
+      await migrateStore({ from, to });
+      writing = false;
+      await writer;
+
+      const copied = await onTarget(to, async (client) => (await client.query<{ id: string }>('SELECT id FROM responses')).rows.map((row) => row.id));
+      expect(copied).toEqual(expect.arrayContaining(['resp_1', 'resp_2', 'resp_3', 'resp_bob', 'resp_bg_done', 'resp_bg_open', 'resp_conv', 'resp_4']));
+      // Writes went on during the copy: the ones after its snapshot are not in it.
+      expect(copied.length).toBeLessThan(8 + stored);
+      const owned = copied.filter((id) => id !== 'resp_bob');
+      const read = (store: Awaited<ReturnType<typeof openStore>>) => Promise.all(owned.map(async (id) => [await store.getResponse('alice', id), await store.listInputItems('alice', id, { limit: 10, order: 'asc' })]));
+      expect(await withStore(to, read)).toEqual(await read(live));
+    } finally {
+      await live.close();
+    }
   });
 
   it('copies tables and columns a later migration adds without knowing them, and moves a serial column\'s sequence past the copied ids', async () => {
