@@ -79,7 +79,6 @@ async function migrateStoreCommand(args: string[]): Promise<void> {
   });
   if (!values.to) throw new Error(`--to is required: ${MIGRATE_USAGE}`);
   const from = values.from ?? loadConfig(configFile(values.config)).database.url;
-  if (!from.startsWith('sqlite:')) throw new Error(`--from: a sqlite: URL is needed (database.url is "${from.split(':')[0]}:"): ${MIGRATE_USAGE}`);
   // The snapshot takes a core for seconds; on the gateway's machine the gateway comes first.
   setPriority(constants.priority.PRIORITY_LOW);
   const result = await migrateStore({

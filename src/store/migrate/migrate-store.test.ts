@@ -145,7 +145,8 @@ describe('migrateStore', () => {
       INSERT INTO key_usage (id, owner, tokens) VALUES (1, 'alice', 9007199254740993), (2, 'bob', 5), (7, 'alice', 12);`);
     source.close();
     const to = await createTestDatabase();
-    await (await openStore({ url: to, synchronous: 'full' })).close();
+    // A column the target lacks would be lost: refused, naming it.
+    await expect(migrateStore({ from, to })).rejects.toThrow(/^the target's table runs has no column lease_owner \(the source's has\)/);
     await onTarget(to, (client) =>
       client.query('ALTER TABLE runs ADD COLUMN lease_owner text; CREATE TABLE key_usage (id bigserial PRIMARY KEY, owner text NOT NULL, tokens bigint NOT NULL)'),
     );
@@ -222,5 +223,6 @@ describe('migrateStore', () => {
   it('names what is wrong with its arguments', async () => {
     await expect(migrateStore({ from: `sqlite:${join(dir, 'missing.db')}`, to: await createTestDatabase() })).rejects.toThrow(/^--from: no SQLite store at .*missing\.db$/);
     await expect(migrateStore({ from: 'sqlite:x.db', to: 'mysql://db/x' })).rejects.toThrow(/^--to: a postgres:\/\/ URL is needed/);
+    await expect(migrateStore({ from: 'postgres://db/x', to: 'postgres://db/y' })).rejects.toThrow(/^--from: a sqlite: URL is needed \(got "postgres:"\)$/);
   });
 });

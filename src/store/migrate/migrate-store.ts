@@ -42,6 +42,7 @@ const TEXT_TYPES = new Set(['text', 'character varying', 'character', 'json', 'j
 
 export async function migrateStore({ from, to, tempDir, batchRows = DEFAULT_BATCH_ROWS, onTable }: MigrateStoreOptions): Promise<MigrateStoreResult> {
   const started = performance.now();
+  if (!from.startsWith('sqlite:')) throw new Error(`--from: a sqlite: URL is needed (got "${from.split(':')[0]}:")`);
   if (!/^postgres(ql)?:\/\//.test(to)) throw new Error(`--to: a postgres:// URL is needed (got "${to.split(':')[0]}:")`);
   // The target's schema is the gateway's: its own opener runs the migrations. Done first, so that an unreachable
   // server or a refused login fails before the SQLite store is copied.
