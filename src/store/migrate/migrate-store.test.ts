@@ -139,26 +139,26 @@ describe('migrateStore', () => {
   it('copies tables and columns a later migration adds without knowing them, and moves a serial column\'s sequence past the copied ids', async () => {
     const from = await filledSqlite('extra.db');
     const source = new SQLite(from.slice('sqlite:'.length));
-    source.exec(`ALTER TABLE runs ADD COLUMN lease_owner TEXT;
-      UPDATE runs SET lease_owner = 'instance-a';
-      CREATE TABLE key_usage (id INTEGER PRIMARY KEY AUTOINCREMENT, owner TEXT NOT NULL, tokens INTEGER NOT NULL);
-      INSERT INTO key_usage (id, owner, tokens) VALUES (1, 'alice', 9007199254740993), (2, 'bob', 5), (7, 'alice', 12);`);
+    source.exec(`ALTER TABLE runs ADD COLUMN later_column TEXT;
+      UPDATE runs SET later_column = 'later-value';
+      CREATE TABLE later_table (id INTEGER PRIMARY KEY AUTOINCREMENT, owner TEXT NOT NULL, tokens INTEGER NOT NULL);
+      INSERT INTO later_table (id, owner, tokens) VALUES (1, 'alice', 9007199254740993), (2, 'bob', 5), (7, 'alice', 12);`);
     source.close();
     const to = await createTestDatabase();
     // A column the target lacks would be lost: refused, naming it.
-    await expect(migrateStore({ from, to })).rejects.toThrow(/^the target's table runs has no column lease_owner \(the source's has\)/);
+    await expect(migrateStore({ from, to })).rejects.toThrow(/^the target's table runs has no column later_column \(the source's has\)/);
     await onTarget(to, (client) =>
-      client.query('ALTER TABLE runs ADD COLUMN lease_owner text; CREATE TABLE key_usage (id bigserial PRIMARY KEY, owner text NOT NULL, tokens bigint NOT NULL)'),
+      client.query('ALTER TABLE runs ADD COLUMN later_column text; CREATE TABLE later_table (id bigserial PRIMARY KEY, owner text NOT NULL, tokens bigint NOT NULL)'),
     );
 
     const result = await migrateStore({ from, to });
 
-    expect(result.tables.find((t) => t.table === 'key_usage')?.rows).toBe(3);
+    expect(result.tables.find((t) => t.table === 'later_table')?.rows).toBe(3);
     expect(await postgresRows(to, ['runs'])).toEqual(sqliteRows(from, ['runs']));
     const { usage, next } = await onTarget(to, async (client) => ({
       // Past 2^53: read as text, to see it arrived exactly.
-      usage: (await client.query('SELECT id::text, owner, tokens::text FROM key_usage ORDER BY id')).rows,
-      next: (await client.query("INSERT INTO key_usage (owner, tokens) VALUES ('carol', 1) RETURNING id")).rows[0].id,
+      usage: (await client.query('SELECT id::text, owner, tokens::text FROM later_table ORDER BY id')).rows,
+      next: (await client.query("INSERT INTO later_table (owner, tokens) VALUES ('carol', 1) RETURNING id")).rows[0].id,
     }));
     expect(usage).toEqual([
       { id: '1', owner: 'alice', tokens: '9007199254740993' },
