@@ -7,6 +7,7 @@ import * as m0004 from './0004-conversations.js';
 import * as m0005 from './0005-webhook-outbox.js';
 import * as m0006 from './0006-request-id.js';
 import * as m0007 from './0007-run-leases.js';
+import * as m0008 from './0008-key-usage.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0005-webhook-outbox': m0005,
   '0006-request-id': m0006,
   '0007-run-leases': m0007,
+  '0008-key-usage': m0008,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -22,8 +22,10 @@ export function responsesRoutes(deps: PipelineDeps, runs: RunRegistry): Hono<Env
   const pollMs = deps.config.background.poll_ms;
 
   app.post('/', async (c) => {
-    // Counted before the body is read: a refused request costs the gateway nothing more.
-    deps.keyLimits?.admit(c.get('owner'));
+    // Counted before the body is read: a refused request costs the gateway nothing more. A key without limits
+    // gets no promise back, so it waits for nothing.
+    const admitting = deps.keyLimits?.admit(c.get('owner'));
+    if (admitting) await admitting;
     const body = await readJsonBody(c.env.incoming, deps.config.server.body_limit_mb);
     const plan = await planResponse(deps, c.get('owner'), body, undefined, c.get('request'));
     const outgoing = c.env.outgoing;

@@ -32,6 +32,8 @@ export interface GatewayMetrics {
   streamOpened(): () => void;
   /** One store commit (its transaction and fsync), in milliseconds. */
   storeCommit(ms: number): void;
+  /** The shared per-key counters did not answer (the request was let through, or tokens went uncounted). */
+  keyLimitError(operation: 'admit' | 'spend' | 'forget'): void;
 }
 
 /** Seconds: from a quick refusal to a long reasoning run. */
@@ -56,6 +58,7 @@ export function createGatewayMetrics(webhookStats?: () => Promise<WebhookOutboxS
   const skips = new Counter({ name: 'junction_cooldown_skips_total', help: 'Targets passed over because they were cooling down.', labelNames: ['provider', 'model'], registers });
   const openStreams = new Gauge({ name: 'junction_open_streams', help: 'SSE answers being written now.', registers });
   const commits = new Histogram({ name: 'junction_store_commit_seconds', help: "Store commits: a batch's transaction and its fsync.", buckets: COMMIT_BUCKETS, registers });
+  const keyLimitErrors = new Counter({ name: 'junction_key_limit_errors_total', help: 'Failures to reach the shared per-key counters (PostgreSQL), by operation: admit (the request was let through), spend (tokens not counted), forget.', labelNames: ['operation'], registers });
   if (webhookStats) {
     new Gauge({
       name: 'junction_webhook_deliveries',
@@ -114,6 +117,9 @@ export function createGatewayMetrics(webhookStats?: () => Promise<WebhookOutboxS
     },
     storeCommit(ms) {
       commits.observe(ms / 1000);
+    },
+    keyLimitError(operation) {
+      keyLimitErrors.inc({ operation });
     },
   };
 }

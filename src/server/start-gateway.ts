@@ -20,7 +20,7 @@ import { startWebhookDelivery, type WebhookDeliveryLoop } from '../webhooks/star
 import { createApp } from './create-app.js';
 import { createLogger } from './create-logger.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
-import { createKeyLimits } from './key-limits.js';
+import { openKeyLimits } from './open-key-limits.js';
 
 export interface RunningGateway {
   url: string;
@@ -29,8 +29,9 @@ export interface RunningGateway {
 }
 
 /**
- * What tests inject: the retention cleaner's clock (seconds since the epoch) and how often it looks; routing's
- * clock (milliseconds: cooldowns, Retry-After dates), its wait between retries, and an observer of its events.
+ * What tests inject: the retention cleaner's clock (seconds since the epoch) and how often it looks; the clock in
+ * milliseconds (routing's cooldowns and Retry-After dates, the per-key limits' windows), routing's wait between
+ * retries, and an observer of its events.
  */
 export interface GatewayOptions extends Pick<RoutingDeps, 'routingEvents' | 'sleep' | 'clockMs'> {
   now?: () => number;
@@ -66,7 +67,15 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     metrics.routing(event);
     options.routingEvents?.(event);
   };
-  const deps = { config, store, providers, logger, metrics, keyLimits: createKeyLimits(config.keys), cooldowns: new TargetCooldowns(clockMs), routingEvents, sleep, clockMs };
+  // Counted in the store when it is shared by several instances (PostgreSQL), else in this process; a failure to reach it lets the request through.
+  const keyLimits = openKeyLimits(config.keys, opened, {
+    now: clockMs,
+    onError: (failure, err, key) => {
+      metrics.keyLimitError(failure);
+      logger.warn({ err, key, failure }, failure === 'admit' ? 'key limits: the shared counters did not answer; the request was let through' : `key limits: the shared counters did not answer (${failure})`);
+    },
+  });
+  const deps = { config, store, providers, logger, metrics, keyLimits, cooldowns: new TargetCooldowns(clockMs), routingEvents, sleep, clockMs };
   // This process's name in the store's run leases: its host and pid (for the logs), made unique.
   const leases = { instance: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`, leaseMs: config.background.lease_s * 1000, pollMs: config.background.poll_ms };
   const runs = new RunRegistry(deps, {

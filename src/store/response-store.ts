@@ -1,5 +1,6 @@
 // The store as one typed interface: every write and read the runs and routes need. SQLite implements it (store/sqlite/), PostgreSQL too (store/postgres/).
 import type { ConversionWarning, JsonObject, ResponseItem, ResponseObject, ResponsesEvent } from '../../transformers/responses-types.js';
+import type { KeyUsageCounters } from './key-usage-counters.js';
 
 /** One item of a resolved `previous_response_id` chain, oldest first, with the provider that produced it. */
 export interface HistoryItem {
@@ -253,6 +254,12 @@ export interface ResponseStore {
   settleWebhookDelivery(delivery: WebhookDelivery, outcome: WebhookOutcome): Promise<void>;
   /** Counts of the outbox, and when the next attempt for the endpoints is due. */
   webhookOutboxStats(endpoints: string[]): Promise<WebhookOutboxStats>;
+
+  /**
+   * Per-key usage counters shared by every instance on this store (keys[].limits): PostgreSQL's. Absent where
+   * one process owns the store (SQLite), whose limits are counted in that process's memory (server/key-limits.ts).
+   */
+  readonly keyUsage?: KeyUsageCounters;
 
   /** Whether the store answers (for readiness). */
   ping(): Promise<void>;

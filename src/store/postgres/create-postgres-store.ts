@@ -16,6 +16,7 @@ import {
   storedResponseJson,
 } from '../sqlite/serialize-writes.js';
 import type { StoredWrite } from '../sqlite/write-statements.js';
+import { createPostgresKeyUsage } from './postgres-key-usage.js';
 import { queueWritesByKey } from './queue-writes-by-key.js';
 import { runPostgresWrite, type WriteGuard } from './run-postgres-write.js';
 
@@ -77,6 +78,8 @@ export function createPostgresStore({ db, pool, onCommit }: OpenedPostgres): Res
         const found = await client.query('SELECT 1 FROM responses WHERE id = $1 AND owner = $2 FOR UPDATE', [id, owner]);
         return found.rows.length > 0;
       }),
+    // Every instance on this database counts its keys' limits here.
+    keyUsage: createPostgresKeyUsage(db, track),
     flush,
     close() {
       // Once: a second close (a test's, then its cleanup's) waits for the first.

@@ -2,6 +2,7 @@
 import { CONVERSATION_ITEMS_TABLE, type ConversationItemsTable } from './conversation-items-table.js';
 import { CONVERSATIONS_TABLE, type ConversationsTable } from './conversations-table.js';
 import { ITEMS_TABLE, type ItemsTable } from './items-table.js';
+import { KEY_USAGE_TABLE, type KeyUsageTable } from './key-usage-table.js';
 import { RESPONSE_EVENTS_TABLE, type ResponseEventsTable } from './response-events-table.js';
 import { RESPONSES_TABLE, type ResponsesTable } from './responses-table.js';
 import { RUNS_TABLE, type RunsTable } from './runs-table.js';
@@ -17,6 +18,8 @@ export interface Database {
   [CONVERSATIONS_TABLE]: ConversationsTable;
   [CONVERSATION_ITEMS_TABLE]: ConversationItemsTable;
   [WEBHOOK_DELIVERIES_TABLE]: WebhookDeliveriesTable;
+  /** PostgreSQL only (migration 0008). */
+  [KEY_USAGE_TABLE]: KeyUsageTable;
 }
 
 export type { ItemDirection } from './items-table.js';
