@@ -220,10 +220,10 @@ export const configSchema = z
             key: z.string(),
             /** The aliases and provider names this key may use (a provider name allows `PROVIDER/MODEL`); absent: every model. */
             models: z.array(z.string().min(1)).optional(),
-            /** Ceilings for this key, counted in this process (key-limits.ts); absent: none. */
+            /** Ceilings for this key, counted in this process on SQLite, in the database every instance shares on PostgreSQL (key-limits.ts, shared-key-limits.ts); absent: none. */
             limits: z
               .object({
-                /** Responses created per minute (a sliding minute). */
+                /** Responses created per minute (a sliding minute; estimated from two fixed ones on PostgreSQL). */
                 requests_per_minute: numberValue(z.number().int().positive()).optional(),
                 /** Tokens (input + output) per UTC day, counted from each finished response's usage. */
                 tokens_per_day: numberValue(z.number().int().positive()).optional(),
