@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from '../../src/server/start-gateway.js';
@@ -18,13 +19,15 @@ const KEYS = [
 let now = Date.UTC(2026, 11, 1, 8, 0, 15);
 
 const dir = mkdtempSync(join(tmpdir(), 'junction-shared-limits-'));
+let databaseUrl: string;
 let upstream: MockUpstream;
 let a: RunningGateway;
 let b: RunningGateway;
 
 beforeAll(async () => {
   upstream = await startMockUpstream();
-  const config = testConfig(upstream.url, dir, { keys: KEYS, database: { url: await createTestDatabase() } });
+  databaseUrl = await createTestDatabase();
+  const config = testConfig(upstream.url, dir, { keys: KEYS, database: { url: databaseUrl } });
   a = await startGateway(config, pino({ level: 'silent' }), { clockMs: () => now });
   b = await startGateway(config, pino({ level: 'silent' }), { clockMs: () => now });
 });
@@ -91,5 +94,23 @@ describe('keys[].limits on PostgreSQL, across instances', () => {
     expect(all.map((answer) => answer.status).sort()).toEqual([...Array(5).fill(200), ...Array(11).fill(429)]);
     expect(upstream.received.length).toBe(received + 5);
     await Promise.all(all.map((answer) => answer.arrayBuffer()));
+  });
+
+  it('lets a request through when the counters fail, and counts the failure in the metrics', async () => {
+    const onServer = async (text: string) => {
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      await client.query(text).finally(() => client.end());
+    };
+    // The counters' table gone for a moment: every statement on it fails, as with a database that stutters.
+    await onServer('ALTER TABLE key_usage RENAME TO key_usage_away');
+    try {
+      answers(1);
+      expect((await create(a, 'sk-test-busy')).status).toBe(200);
+    } finally {
+      await onServer('ALTER TABLE key_usage_away RENAME TO key_usage');
+    }
+    const metrics = await (await fetch(`${a.url}/metrics`)).text();
+    expect(metrics).toContain('junction_key_limit_errors_total{operation="admit"} 1');
   });
 });
