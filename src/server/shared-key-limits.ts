@@ -14,9 +14,11 @@ export interface SharedKeyLimitsOptions {
 
 /**
  * Requests per minute are estimated from two fixed minutes: this one's count plus the previous one's, weighted by
- * how much of it the sliding minute still covers (Cloudflare's "sliding window counter"). Exact when requests
- * come evenly; at worst, when a minute's requests all came at its very end, about half again as many pass in
- * the next sixty seconds, and when they all came at its start, fewer. Tokens per day: added when a response
+ * how much of it the sliding minute still covers (Cloudflare's "sliding window counter"). Close to the exact
+ * count when requests come evenly. Unlike two fixed minutes, it holds back a burst right after a full minute;
+ * but a minute whose requests all came at its very end, followed by requests at a steady pace, lets up to
+ * twice the limit pass within sixty seconds, and one whose requests came at its start lets fewer through the
+ * next. Tokens per day: added when a response
  * ends (a write the answer does not wait for, but the key's next request through this instance does), compared
  * when the next request comes.
  *
