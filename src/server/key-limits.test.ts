@@ -1,7 +1,8 @@
-// The in-process key limits on an injected clock: the sliding minute, the UTC day, and Retry-After.
+// The in-process key limits on an injected clock: the sliding minute, the UTC day, Retry-After, and openKeyLimits choosing them for a store without shared counters.
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors/gateway-error.js';
 import { createKeyLimits } from './key-limits.js';
+import { openKeyLimits } from './open-key-limits.js';
 
 const refusal = (fn: () => void): GatewayError => {
   try {
@@ -44,5 +45,13 @@ describe('createKeyLimits', () => {
     expect(err.headers['retry-after']).toBe('60');
     now += 60_000; // midnight
     limits.admit('a');
+  });
+
+  it('is what openKeyLimits gives for a store without shared counters (SQLite): checked in one synchronous step', () => {
+    const keys = [{ name: 'a', key: 'k', limits: { requests_per_minute: 1 } }];
+    expect(openKeyLimits([{ name: 'a', key: 'k' }], {})).toBeUndefined();
+    const limits = openKeyLimits(keys, {}, { now: () => 0 })!;
+    expect(limits.admit('a')).toBeUndefined();
+    expect(refusal(() => limits.admit('a')).headers['retry-after']).toBe('60');
   });
 });
