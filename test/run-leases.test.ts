@@ -48,6 +48,34 @@ describe('the lease of a background run', () => {
     }
   });
 
+  it('lapses for a run whose end could not be stored, and the instance that ran it then applies restart recovery to it', async () => {
+    const gateway = await startTestGateway(upstream.url, { background: { lease_s: 0.3, poll_ms: 20 } });
+    const db = runsTable(gateway.dir);
+    try {
+      db.exec(`CREATE TRIGGER no_end BEFORE UPDATE OF status ON responses WHEN NEW.status = 'completed' BEGIN SELECT RAISE(ABORT, 'the store is broken'); END`);
+      // One batch from created to completed: its events are logged with the end, which fails, so no subscriber sees them.
+      upstream.reply('/v1/responses', { body: '', script: [FIXTURE] }, { body: '', script: [FIXTURE] });
+      const before = upstream.received.length;
+      const stream = await openSse(`${gateway.url}/v1/responses`, { method: 'POST', headers: authHeaders(), body: JSON.stringify({ model: 'gpt-4o', input: 'hi', background: true, stream: true }) });
+      const events = await stream.rest();
+      const id = String((events[0]!.response as { id: string }).id);
+      expect(events.map((e) => e.type)).toEqual(['response.created', 'response.queued', 'error', 'response.failed']);
+      const status = () => (db.prepare('SELECT status FROM responses WHERE id = ?').get(id) as { status: string }).status;
+      // Its end is not in the store: the run is left as stored, its lease no longer renewed (it is over here).
+      expect(['queued', 'in_progress']).toContain(status());
+      db.exec('DROP TRIGGER no_end');
+      while (['queued', 'in_progress'].includes(status())) await new Promise((resolve) => setTimeout(resolve, 10));
+      // Its log had no output: it ran again (a second upstream call) and ended as it should have.
+      expect(status()).toBe('completed');
+      expect(upstream.received.length).toBe(before + 2);
+      const replayed = await (await openSse(`${gateway.url}/v1/responses/${id}?stream=true`, { headers: authHeaders() })).rest();
+      expect(replayed.at(-1)!.type).toBe('response.completed');
+    } finally {
+      db.close();
+      await gateway.close();
+    }
+  });
+
   it('ends at shutdown for the runs left, so another instance takes them over at once', async () => {
     const gateway = await startTestGateway(upstream.url, LEASES);
     upstream.reply('/v1/responses', { body: '', script: [gate().promise] });

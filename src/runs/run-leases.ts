@@ -32,7 +32,8 @@ export async function startRunLeases(deps: PipelineDeps, runs: RunRegistry, opti
 
   const sweep = async (cutoff: number) => {
     for (;;) {
-      const taken = await store.takeOverRuns({ instance, now: cutoff, until: now() + leaseMs, limit: TAKEOVER_BATCH });
+      const running = runs.background().map((run) => run.id);
+      const taken = await store.takeOverRuns({ instance, now: cutoff, until: now() + leaseMs, running, limit: TAKEOVER_BATCH });
       if (taken.length === 0) return;
       const recovered = await recoverRuns(deps, runs, taken);
       logger.warn(recovered, 'restart recovery: runs whose instance stopped (a restart, or another instance whose lease lapsed) were taken over: run again (no output yet), ended failed (output lost) or cancelled (asked for)');

@@ -103,6 +103,11 @@ export interface RunTakeover {
   now: number;
   /** Until when the taker holds them. */
   until: number;
+  /**
+   * The runs the taker runs itself, never taken whatever their lease (it could not renew it for a while). Any
+   * other lapsed run is taken, its own included: one it stopped running without storing its end.
+   */
+  running: string[];
   limit: number;
 }
 
@@ -209,7 +214,7 @@ export interface ResponseStore {
   // Run leases: which instance runs a background run. The holder renews its lease; when it lapses (the instance
   // died, or lost the store for longer than the lease), another takes the run over and applies restart recovery.
 
-  /** Leases to the taker the runs whose lease lapsed and that another instance held (or none), oldest first, and returns them. */
+  /** Leases to the taker the runs whose lease lapsed (but those it runs), oldest first, and returns them. */
   takeOverRuns(takeover: RunTakeover): Promise<UnfinishedRun[]>;
   /** Extends the leases of those of `ids` the instance still holds. */
   renewRunLeases(instance: string, ids: string[], until: number): Promise<void>;

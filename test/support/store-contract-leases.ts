@@ -23,16 +23,25 @@ export function describeRunLeaseContract(name: string, openStore: () => Promise<
       const store = await fresh();
       await store.createRun({ ...newRun('resp_held'), lease: { instance: 'a', until: T + LEASE } });
       await store.appendEvents('resp_held', events(0, 'response.queued', 'response.output_item.added'));
-      expect(await store.takeOverRuns({ instance: 'b', now: T + LEASE - 1, until: T + 2 * LEASE, limit: 10 })).toEqual([]);
-      // Its holder does not take its own run over, lapsed or not: it is still running it.
-      expect(await store.takeOverRuns({ instance: 'a', now: T + LEASE, until: T + 2 * LEASE, limit: 10 })).toEqual([]);
+      expect(await store.takeOverRuns({ instance: 'b', now: T + LEASE - 1, until: T + 2 * LEASE, running: [], limit: 10 })).toEqual([]);
+      // Its holder does not take a run it still runs, lapsed or not (it could not renew for a while).
+      expect(await store.takeOverRuns({ instance: 'a', now: T + LEASE, until: T + 2 * LEASE, running: ['resp_held'], limit: 10 })).toEqual([]);
 
-      const taken = await store.takeOverRuns({ instance: 'b', now: T + LEASE, until: T + 2 * LEASE, limit: 10 });
+      const taken = await store.takeOverRuns({ instance: 'b', now: T + LEASE, until: T + 2 * LEASE, running: [], limit: 10 });
       expect(taken).toMatchObject([{ id: 'resp_held', owner: 'alice', producedOutput: true, lastSequence: 1, cancelRequested: false }]);
       // Now b holds it: c cannot take it until b's lease lapses in turn.
-      expect(await store.takeOverRuns({ instance: 'c', now: T + LEASE, until: T + 2 * LEASE, limit: 10 })).toEqual([]);
+      expect(await store.takeOverRuns({ instance: 'c', now: T + LEASE, until: T + 2 * LEASE, running: [], limit: 10 })).toEqual([]);
       expect(await store.runLeaseState('a', ['resp_held'])).toEqual({ lost: ['resp_held'], cancelRequested: [] });
       expect(await store.runLeaseState('b', ['resp_held'])).toEqual({ lost: [], cancelRequested: [] });
+    });
+
+    it('lets an instance take over its own lapsed run that it no longer runs (its end could not be stored)', async () => {
+      const store = await fresh();
+      await store.createRun({ ...newRun('resp_orphan'), lease: { instance: 'a', until: T + LEASE } });
+      await store.createRun({ ...newRun('resp_live'), lease: { instance: 'a', until: T + LEASE } });
+      const taken = await store.takeOverRuns({ instance: 'a', now: T + LEASE, until: T + 2 * LEASE, running: ['resp_live'], limit: 10 });
+      expect(ids(taken)).toEqual(['resp_orphan']);
+      expect(await store.runLeaseState('a', ['resp_orphan', 'resp_live'])).toEqual({ lost: [], cancelRequested: [] });
     });
 
     it('renews only the leases the instance holds', async () => {
@@ -40,7 +49,7 @@ export function describeRunLeaseContract(name: string, openStore: () => Promise<
       await store.createRun({ ...newRun('resp_a'), lease: { instance: 'a', until: T + LEASE } });
       await store.createRun({ ...newRun('resp_b'), lease: { instance: 'b', until: T + LEASE } });
       await store.renewRunLeases('a', ['resp_a', 'resp_b'], T + 3 * LEASE);
-      const taken = await store.takeOverRuns({ instance: 'c', now: T + 2 * LEASE, until: T + 4 * LEASE, limit: 10 });
+      const taken = await store.takeOverRuns({ instance: 'c', now: T + 2 * LEASE, until: T + 4 * LEASE, running: [], limit: 10 });
       expect(ids(taken)).toEqual(['resp_b']);
       await store.renewRunLeases('a', [], T + 5 * LEASE);
     });
@@ -50,15 +59,15 @@ export function describeRunLeaseContract(name: string, openStore: () => Promise<
       await store.createRun(newRun('resp_2', 1_700_000_200));
       await store.createRun(newRun('resp_1', 1_700_000_100));
       await store.createRun(newRun('resp_3', 1_700_000_300));
-      expect(ids(await store.takeOverRuns({ instance: 'b', now: 0, until: T, limit: 2 }))).toEqual(['resp_1', 'resp_2']);
-      expect(ids(await store.takeOverRuns({ instance: 'c', now: 0, until: T, limit: 2 }))).toEqual(['resp_3']);
+      expect(ids(await store.takeOverRuns({ instance: 'b', now: 0, until: T, running: [], limit: 2 }))).toEqual(['resp_1', 'resp_2']);
+      expect(ids(await store.takeOverRuns({ instance: 'c', now: 0, until: T, running: [], limit: 2 }))).toEqual(['resp_3']);
     });
 
     it('lets the runs of an instance that shut down be taken over at once', async () => {
       const store = await fresh();
       await store.createRun({ ...newRun('resp_left'), lease: { instance: 'a', until: T + LEASE } });
       await store.releaseRunLeases('a');
-      expect(ids(await store.takeOverRuns({ instance: 'b', now: T, until: T + LEASE, limit: 10 }))).toEqual(['resp_left']);
+      expect(ids(await store.takeOverRuns({ instance: 'b', now: T, until: T + LEASE, running: [], limit: 10 }))).toEqual(['resp_left']);
     });
 
     it('passes a cancel to the holder, and to whoever takes the run over', async () => {
@@ -68,7 +77,7 @@ export function describeRunLeaseContract(name: string, openStore: () => Promise<
       expect(await store.runLeaseState('a', ['resp_stop'])).toEqual({ lost: [], cancelRequested: [] });
       expect(await store.requestRunCancel('alice', 'resp_stop')).toBe(true);
       expect(await store.runLeaseState('a', ['resp_stop', 'resp_unknown'])).toEqual({ lost: [], cancelRequested: ['resp_stop'] });
-      expect(await store.takeOverRuns({ instance: 'b', now: T + LEASE, until: T + 2 * LEASE, limit: 10 })).toMatchObject([{ id: 'resp_stop', cancelRequested: true }]);
+      expect(await store.takeOverRuns({ instance: 'b', now: T + LEASE, until: T + 2 * LEASE, running: [], limit: 10 })).toMatchObject([{ id: 'resp_stop', cancelRequested: true }]);
 
       // A run that has ended has nothing to cancel.
       await store.finishRun({ ...finished('resp_stop'), response: { ...finished('resp_stop').response, status: 'cancelled', background: true } }, []);
@@ -80,7 +89,7 @@ export function describeRunLeaseContract(name: string, openStore: () => Promise<
       const store = await fresh();
       for (let i = 0; i < 6; i++) await store.createRun({ ...newRun(`resp_${i}`, 1_700_000_000 + i), lease: { instance: 'dead', until: T } });
       const sweeps = await Promise.all(
-        ['b', 'c', 'd', 'e'].map((instance) => store.takeOverRuns({ instance, now: T + 1, until: T + LEASE, limit: 6 })),
+        ['b', 'c', 'd', 'e'].map((instance) => store.takeOverRuns({ instance, now: T + 1, until: T + LEASE, running: [], limit: 6 })),
       );
       const all = sweeps.flatMap(ids).sort();
       expect(all).toEqual(['resp_0', 'resp_1', 'resp_2', 'resp_3', 'resp_4', 'resp_5']);

@@ -33,7 +33,7 @@ const OWN_SQL: Partial<Record<StatementName, string>> = {
       ORDER BY i.direction, i.position`,
   // As SQLite's, skipping runs another instance's claim has locked: two instances never take the same run.
   leaseRuns: `UPDATE runs SET lease_owner = $1, lease_token = $2, lease_until = $3 WHERE response_id IN (
-       SELECT response_id FROM runs WHERE (lease_until IS NULL OR lease_until <= $4) AND (lease_owner IS NULL OR lease_owner <> $5)
+       SELECT response_id FROM runs WHERE (lease_until IS NULL OR lease_until <= $4) AND response_id NOT IN (SELECT jsonb_array_elements_text($5::jsonb))
        ORDER BY created_at, response_id LIMIT $6
        FOR UPDATE SKIP LOCKED)`,
   renewRunLeases: 'UPDATE runs SET lease_until = $1 WHERE lease_owner = $2 AND response_id IN (SELECT jsonb_array_elements_text($3::jsonb))',

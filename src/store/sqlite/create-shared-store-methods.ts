@@ -37,9 +37,9 @@ export function createSharedStoreMethods(db: Kysely<Database>, write: (stored: S
     readEvents: (owner, id, after) => readEvents(db, owner, id, after),
     unfinishedRuns: () => unfinishedRuns(db),
 
-    async takeOverRuns({ instance, now, until, limit }) {
+    async takeOverRuns({ instance, now, until, running, limit }) {
       const token = newLeaseToken();
-      await write(serializeRunLeases({ type: 'take', instance, token, until, now, limit }));
+      await write(serializeRunLeases({ type: 'take', instance, token, until, now, running, limit }));
       return unfinishedRuns(db, token);
     },
     async renewRunLeases(instance, ids, until) {

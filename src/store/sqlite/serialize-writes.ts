@@ -101,7 +101,7 @@ export function serializeNotices<T extends StoredWrite>(notices: WebhookNotice[]
 export function serializeRunLeases(write: RunLeaseWrite): StoredWrite {
   switch (write.type) {
     case 'take':
-      return { rows: [['leaseRuns', [write.instance, write.token, write.until, write.now, write.instance, write.limit], 0]], size: 0 };
+      return { rows: [['leaseRuns', [write.instance, write.token, write.until, write.now, JSON.stringify(write.running), write.limit], 0]], size: 0 };
     case 'renew':
       return { rows: [['renewRunLeases', [write.until, write.instance, JSON.stringify(write.ids)], 0]], size: 0 };
     case 'release':
@@ -112,7 +112,7 @@ export function serializeRunLeases(write: RunLeaseWrite): StoredWrite {
 }
 
 export type RunLeaseWrite =
-  | { type: 'take'; instance: string; token: string; until: number; now: number; limit: number }
+  | { type: 'take'; instance: string; token: string; until: number; now: number; running: string[]; limit: number }
   | { type: 'renew'; instance: string; ids: string[]; until: number }
   | { type: 'release'; instance: string }
   | { type: 'cancel'; owner: string; id: string };

@@ -11,10 +11,10 @@ export const WRITE_SQL = {
   insertExchange: `INSERT INTO upstream_exchanges (response_id, owner, provider, url, status, request_body, response_body, warnings_json, created_at)
      VALUES (?, ?, ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT), ?, ?)`,
   insertRun: 'INSERT INTO runs (response_id, owner, request_json, created_at, lease_owner, lease_until) VALUES (?, ?, ?, ?, ?, ?)',
-  // Takes over runs whose lease lapsed and that another instance held (or none), oldest first: the caller then
-  // reads back the runs with its token. Parameters: instance, token, until, now, instance, limit.
+  // Takes over runs whose lease lapsed, oldest first, but those the taker runs (a JSON array of ids): the caller
+  // then reads back the runs with its token. Parameters: instance, token, until, now, ids, limit.
   leaseRuns: `UPDATE runs SET lease_owner = ?, lease_token = ?, lease_until = ? WHERE response_id IN (
-       SELECT response_id FROM runs WHERE (lease_until IS NULL OR lease_until <= ?) AND (lease_owner IS NULL OR lease_owner <> ?)
+       SELECT response_id FROM runs WHERE (lease_until IS NULL OR lease_until <= ?) AND response_id NOT IN (SELECT value FROM json_each(?))
        ORDER BY created_at, response_id LIMIT ?)`,
   // Ids arrive as a JSON array. Parameters: until, instance, ids.
   renewRunLeases: 'UPDATE runs SET lease_until = ? WHERE lease_owner = ? AND response_id IN (SELECT value FROM json_each(?))',
