@@ -217,7 +217,12 @@ describe('/metrics', () => {
       expect(m.get('junction_upstream_errors_total{provider="openai",code="bad"}')).toBe(1);
       expect(m.get('junction_open_streams')).toBe(0);
       expect(m.get('junction_store_commit_seconds_count')).toBeGreaterThanOrEqual(1);
-      for (const name of ['junction_retries_total', 'junction_fallbacks_total', 'junction_cooldowns_total']) expect(text).toContain(`# TYPE ${name} counter`);
+      for (const name of ['junction_retries_total', 'junction_fallbacks_total', 'junction_cooldowns_total', 'junction_runs_recovered_total']) expect(text).toContain(`# TYPE ${name} counter`);
+      // The process's own, under prom-client's standard names.
+      expect(m.get('process_cpu_user_seconds_total')).toBeGreaterThan(0);
+      expect(m.get('process_resident_memory_bytes')).toBeGreaterThan(10_000_000);
+      expect(m.get('nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+      expect(text).toContain('# TYPE nodejs_eventloop_lag_p99_seconds gauge');
     } finally {
       await fresh.close();
     }

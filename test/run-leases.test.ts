@@ -70,6 +70,7 @@ describe('the lease of a background run', () => {
       expect(upstream.received.length).toBe(before + 2);
       const replayed = await (await openSse(`${gateway.url}/v1/responses/${id}?stream=true`, { headers: authHeaders() })).rest();
       expect(replayed.at(-1)!.type).toBe('response.completed');
+      expect(await (await fetch(`${gateway.url}/metrics`)).text()).toContain('junction_runs_recovered_total{outcome="rerun"} 1');
     } finally {
       db.close();
       await gateway.close();

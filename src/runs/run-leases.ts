@@ -36,6 +36,7 @@ export async function startRunLeases(deps: PipelineDeps, runs: RunRegistry, opti
       const taken = await store.takeOverRuns({ instance, now: cutoff, until: now() + leaseMs, running, limit: TAKEOVER_BATCH });
       if (taken.length === 0) return;
       const recovered = await recoverRuns(deps, runs, taken);
+      deps.metrics?.runsRecovered(recovered);
       logger.warn(recovered, 'restart recovery: runs whose instance stopped (a restart, or another instance whose lease lapsed) were taken over: run again (no output yet), ended failed (output lost) or cancelled (asked for)');
       if (taken.length < TAKEOVER_BATCH) return;
     }

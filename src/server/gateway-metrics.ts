@@ -1,5 +1,5 @@
 // The gateway's Prometheus metrics (prom-client, one registry per gateway): what requests, tokens, upstreams, routing, streams, the store and webhooks did.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RoutingEvent } from '../runs/routing-events.js';
 import type { WebhookOutboxStats } from '../store/response-store.js';
 
@@ -34,6 +34,8 @@ export interface GatewayMetrics {
   storeCommit(ms: number): void;
   /** The shared per-key counters did not answer (the request was let through, or tokens went uncounted). */
   keyLimitError(operation: 'admit' | 'spend' | 'forget'): void;
+  /** Background runs taken over (at start, or from an instance whose lease lapsed), by what restart recovery made of them. */
+  runsRecovered(counts: { rerun: number; failed: number; cancelled: number }): void;
 }
 
 /** Seconds: from a quick refusal to a long reasoning run. */
@@ -58,6 +60,10 @@ export function createGatewayMetrics(webhookStats?: () => Promise<WebhookOutboxS
   const skips = new Counter({ name: 'junction_cooldown_skips_total', help: 'Targets passed over because they were cooling down.', labelNames: ['provider', 'model'], registers });
   const openStreams = new Gauge({ name: 'junction_open_streams', help: 'SSE answers being written now.', registers });
   const commits = new Histogram({ name: 'junction_store_commit_seconds', help: "Store commits: a batch's transaction and its fsync.", buckets: COMMIT_BUCKETS, registers });
+  const recoveredRuns = new Counter({ name: 'junction_runs_recovered_total', help: 'Background runs taken over from a stopped instance (or this one before a restart), by outcome: rerun (no output yet), failed (output lost), cancelled (a cancel was asked for).', labelNames: ['outcome'], registers });
+  // The process's own (CPU, memory, heap, event-loop lag, GC), under prom-client's standard names: they are
+  // measured when scraped (the lag by a sampling timer), not per request.
+  collectDefaultMetrics({ register: registry });
   const keyLimitErrors = new Counter({ name: 'junction_key_limit_errors_total', help: 'Failures to reach the shared per-key counters (PostgreSQL), by operation: admit (the request was let through), spend (tokens not counted), forget.', labelNames: ['operation'], registers });
   if (webhookStats) {
     new Gauge({
@@ -120,6 +126,9 @@ export function createGatewayMetrics(webhookStats?: () => Promise<WebhookOutboxS
     },
     keyLimitError(operation) {
       keyLimitErrors.inc({ operation });
+    },
+    runsRecovered(counts) {
+      for (const outcome of ['rerun', 'failed', 'cancelled'] as const) if (counts[outcome] > 0) recoveredRuns.inc({ outcome }, counts[outcome]);
     },
   };
 }
