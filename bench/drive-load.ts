@@ -74,7 +74,8 @@ async function openAnswer(pool: Pool, job: LoadJob, index: number, signal: Abort
   return pool.request({ path: `${job.path}/${encodeURIComponent(id)}?stream=true`, method: 'GET', headers: job.headers, signal });
 }
 
-async function sendOne(pool: Pool, job: LoadJob, index: number, tally: Tally): Promise<void> {
+/** `getPool` is where `verifyStored` reads the answer back: the next instance when there are several (a read on another instance than the write's). */
+async function sendOne(pool: Pool, job: LoadJob, index: number, tally: Tally, getPool: Pool): Promise<void> {
   const controller = new AbortController();
   const t0 = process.hrtime.bigint();
   tally.sent += 1;
@@ -128,7 +129,7 @@ async function sendOne(pool: Pool, job: LoadJob, index: number, tally: Tally): P
     tally.headers.push(micros(t0, tHeaders));
     tally.firstByte.push(micros(t0, first === 0n ? tDone : first));
     tally.lastDone = tDone;
-    if (job.verifyStored === true && !job.stream) await checkStored(pool, job, text, tally);
+    if (job.verifyStored === true && !job.stream) await checkStored(getPool, job, text, tally);
   } catch (error) {
     if (controller.signal.aborted) {
       tally.events += events;
@@ -159,7 +160,7 @@ export async function closePools(): Promise<void> {
 }
 
 export async function driveLoad(job: LoadJob): Promise<LoadResult> {
-  const pool = poolFor(job.origin, Math.max(1, job.concurrency));
+  const instancePools = [job.origin, ...(job.moreOrigins ?? [])].map((origin) => poolFor(origin, Math.max(1, job.concurrency)));
   const tally: Tally = {
     sent: 0,
     received: 0,
@@ -184,7 +185,8 @@ export async function driveLoad(job: LoadJob): Promise<LoadResult> {
     while (next < job.count && process.hrtime.bigint() < deadline) {
       const index = next;
       next += 1;
-      await sendOne(pool, job, index, tally);
+      const at = (i: number): Pool => instancePools[i % instancePools.length] as Pool;
+      await sendOne(at(index), job, index, tally, at(index + 1));
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, job.concurrency) }, worker));

@@ -3,6 +3,8 @@ export interface LoadJob {
   label: string;
   /** `http://127.0.0.1:<port>` */
   origin: string;
+  /** Further instances of the same server: request `i` goes to `[origin, ...moreOrigins][i % n]` (round robin, no load balancer). */
+  moreOrigins?: string[];
   path: string;
   headers: Record<string, string>;
   /** Request bodies, used in turn. */
@@ -16,7 +18,7 @@ export interface LoadJob {
   abortAfterEvents?: number;
   /** The text the end of a good answer holds: `response.completed` or `[DONE]`. */
   expectTail?: string;
-  /** GET `<path>/<id>` right after each non-streaming answer and count the ones found (scenario c). */
+  /** GET `<path>/<id>` right after each non-streaming answer and count the ones found (scenario c); from the next instance when there are several. */
   verifyStored?: boolean;
   /**
    * Each request creates a background run (the body says `background: true`), then reads `GET <path>/<id>?stream=true`

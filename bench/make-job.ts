@@ -41,6 +41,7 @@ export function makeJob(target: BenchTarget, spec: JobSpec): LoadJob {
   return {
     label: `${spec.label} → ${target.name}`,
     origin: target.origin,
+    ...(target.moreInstances === undefined ? {} : { moreOrigins: target.moreInstances.map((i) => i.origin) }),
     path,
     headers: target.headers,
     bodies: [clientShape === 'chat' ? chatBody(body) : responsesBody(body)],

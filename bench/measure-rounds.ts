@@ -15,6 +15,8 @@ export interface RawRecord {
   variant: string;
   target: TargetName;
   cpuUs: number | null;
+  /** CPU µs of the database server the target stores in (PostgreSQL), over the same job; null when it has none of its own. */
+  storeCpuUs: number | null;
   eventLoop: EventLoopSnapshot | null;
   result: LoadResult;
 }
@@ -42,8 +44,10 @@ export interface Variant {
 export interface Measurement {
   target: BenchTarget;
   result: LoadResult;
-  /** CPU µs the target process used during the measured job; null for direct. */
+  /** CPU µs the target process (all its instances) used during the measured job; null for direct. */
   cpuUs: number | null;
+  /** CPU µs its database server used meanwhile (PostgreSQL's process tree), not counted in `cpuUs`; null without one. */
+  storeCpuUs: number | null;
   /** The target's event-loop delay during the job (monitorEventLoopDelay, via bench/event-loop-probe.ts); null for direct. */
   eventLoop: EventLoopSnapshot | null;
 }
@@ -62,6 +66,7 @@ function logResult(ctx: BenchContext, m: Measurement): void {
   ctx.log(
     `  ${r.label}: ${r.ok}/${r.sent} ok${hungUp}, ${r.throughput.toFixed(0)}/s, p50 ${(r.latencyUs.p50 / 1000).toFixed(2)} ms, p99 ${(r.latencyUs.p99 / 1000).toFixed(2)} ms` +
       (m.cpuUs === null ? '' : `, cpu ${(m.cpuUs / Math.max(1, r.ok + r.aborted)).toFixed(0)} µs/req`) +
+      (m.storeCpuUs === null ? '' : ` + PostgreSQL ${(m.storeCpuUs / Math.max(1, r.ok + r.aborted)).toFixed(0)} µs/req`) +
       (m.eventLoop === null ? '' : `, event loop max ${m.eventLoop.maxMs.toFixed(1)} ms`) +
       extra,
   );
@@ -76,17 +81,26 @@ export interface Where {
   concurrentWithSameTarget?: boolean;
 }
 
-/** One job against one target, with the target's CPU time around it, kept in the raw records. */
+/** CPU µs of all the target's processes (one, or each instance); null for direct. */
+function targetCpuMicros(target: BenchTarget): number | null {
+  if (target.pid === null) return null;
+  return (target.moreInstances ?? []).reduce((sum, instance) => sum + readCpuMicros(instance.pid), readCpuMicros(target.pid));
+}
+
+/** One job against one target, with the target's CPU time (and its database server's) around it, kept in the raw records. */
 export async function measureOnce(ctx: BenchContext, target: BenchTarget, job: LoadJob, where: Where): Promise<Measurement> {
   const pid = target.pid;
   const probed = pid !== null && target.eventLoopFile !== null && !where.concurrentWithSameTarget;
   if (probed) await takeEventLoopSnapshot(pid, target.eventLoopFile ?? '');
-  const before = pid === null ? 0 : readCpuMicros(pid);
+  const before = targetCpuMicros(target);
+  const storeBefore = target.storeServer?.readCpuMicros() ?? null;
   const result = await ctx.load.run(job);
-  const cpuUs = pid === null ? null : readCpuMicros(pid) - before;
+  const after = targetCpuMicros(target);
+  const cpuUs = after === null || before === null ? null : after - before;
+  const storeCpuUs = storeBefore === null ? null : (target.storeServer?.readCpuMicros() ?? Number.NaN) - storeBefore;
   const eventLoop = probed ? await takeEventLoopSnapshot(pid, target.eventLoopFile ?? '') : null;
-  ctx.raw.push({ scenario: where.scenario, measurement: where.measurement, round: where.round ?? 0, variant: where.variant ?? target.name, target: target.name, cpuUs, eventLoop, result });
-  return { target, result, cpuUs, eventLoop };
+  ctx.raw.push({ scenario: where.scenario, measurement: where.measurement, round: where.round ?? 0, variant: where.variant ?? target.name, target: target.name, cpuUs, storeCpuUs, eventLoop, result });
+  return { target, result, cpuUs, storeCpuUs, eventLoop };
 }
 
 /**

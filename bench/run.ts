@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick | --smoke] [--only a,b] [--no-portkey] [--no-gateway] [--no-exchanges] [--synchronous normal] [--keep] [--out file]`: runs the benchmark and prints the ratio table.
+// `npm run bench [-- --quick | --smoke] [--only a,b] [--no-portkey] [--no-gateway] [--no-exchanges] [--synchronous normal] [--postgres] [--keep] [--out file]`: runs the benchmark and prints the ratio table.
 import { join } from 'node:path';
 import type { BenchMode } from './bench-plan.js';
 import { repoPaths } from './repo-paths.js';
@@ -25,6 +25,7 @@ const report = await runBench({
   withPortkey: !argv.includes('--no-portkey'),
   upstreamExchanges: !argv.includes('--no-exchanges'),
   synchronous: option(argv, '--synchronous') === 'normal' ? 'normal' : 'full',
+  postgres: argv.includes('--postgres'),
   keepWorkDir: argv.includes('--keep'),
   resultsFile,
 });
@@ -37,4 +38,5 @@ process.stdout.write(
 );
 for (const [name, why] of Object.entries(m.unavailable)) process.stdout.write(`${name}: not measured (${why.split('\n')[0]})\n`);
 for (const note of m.notes) process.stdout.write(`note: ${note}\n`);
-process.stdout.write(`mock upstream used ${m.helperCpuS.mock.toFixed(1)} CPU s, load generator ${m.helperCpuS.load.toFixed(1)} CPU s\nresults: ${resultsFile}\n`);
+const postgresCpu = m.helperCpuS.postgres === undefined ? '' : `, PostgreSQL ${m.helperCpuS.postgres.toFixed(1)} CPU s`;
+process.stdout.write(`mock upstream used ${m.helperCpuS.mock.toFixed(1)} CPU s, load generator ${m.helperCpuS.load.toFixed(1)} CPU s${postgresCpu}\nresults: ${resultsFile}\n`);

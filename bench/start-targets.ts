@@ -1,13 +1,15 @@
-// Starts the processes under test (mock upstream, bare pass-through, the gateway, Portkey) and describes how to address each one.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// Starts the processes under test (mock upstream, bare pass-through, the gateway, Portkey, and with --postgres the gateways on PostgreSQL) and describes how to address each one.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { MockShape } from './mock-bodies.js';
 import type { RepoPaths } from './repo-paths.js';
 import { freePort, spawnService, type Service } from './spawn-service.js';
+import { gatewayTarget, probe, startGateway } from './start-gateway.js';
+import { startPostgresTargets, type PostgresTargets } from './start-postgres-targets.js';
 
-export type TargetName = 'direct' | 'bare' | 'bare+store' | 'gateway' | 'portkey';
+export type TargetName = 'direct' | 'bare' | 'bare+store' | 'gateway' | 'portkey' | 'gateway+pg' | 'gateway+pg×2';
 
 export interface BenchTarget {
   name: TargetName;
@@ -23,6 +25,10 @@ export interface BenchTarget {
   model: (mockModel: string, shape: MockShape) => string;
   /** The path to call and the request shape to send for an upstream of `shape`. */
   route: (shape: MockShape) => { path: string; clientShape: MockShape };
+  /** Further instances of the same service (two gateways on one PostgreSQL): requests go round robin over all, and their CPU is this target's too. */
+  moreInstances?: Array<{ origin: string; pid: number }>;
+  /** The database server it stores in, when that is a process of its own: its CPU is read beside the target's, never in it. */
+  storeServer?: { readCpuMicros: () => number };
 }
 
 export interface Targets {
@@ -35,6 +41,8 @@ export interface Targets {
    * of durable storage, measured in scenarios a and c only.
    */
   storeFloor: BenchTarget;
+  /** The gateway on PostgreSQL, one instance and two (`--postgres`; scenarios a and c only), and its server's CPU. */
+  postgres?: PostgresTargets;
   /** Why a target is missing from `list`, by name. */
   unavailable: Partial<Record<TargetName, string>>;
   stop: () => Promise<void>;
@@ -48,6 +56,8 @@ export interface StartOptions {
   upstreamExchanges: boolean;
   /** The gateway's database.synchronous (full, its default: fsync before acknowledging; normal: no fsync). */
   synchronous: 'full' | 'normal';
+  /** Also start a PostgreSQL server and the gateways on it (bench/start-postgres-targets.ts). */
+  postgres: boolean;
   /** Leave the scratch directory (config, logs, database) in place after the run. */
   keepWorkDir: boolean;
   log: (line: string) => void;
@@ -55,46 +65,6 @@ export interface StartOptions {
 
 const passThroughRoute = (shape: MockShape): { path: string; clientShape: MockShape } =>
   shape === 'chat' ? { path: '/v1/chat/completions', clientShape: 'chat' } : { path: '/v1/responses', clientShape: 'responses' };
-
-/** Node flags that preload the event-loop probe, and the environment that tells it where to answer. */
-function probe(o: StartOptions, workDir: string, name: TargetName): { flags: string[]; env: Record<string, string>; file: string } {
-  const file = join(workDir, `${name}.event-loop.json`);
-  return { flags: ['--import', pathToFileURL(o.paths.eventLoopProbe).href], env: { BENCH_EVENT_LOOP_FILE: file }, file };
-}
-
-function gatewayConfig(mockOrigin: string, dbFile: string, exchanges: boolean, synchronous: 'full' | 'normal'): string {
-  return [
-    // upstream_exchanges defaults to true; --no-exchanges measures the gateway without the raw upstream log.
-    `debug: { upstream_exchanges: ${exchanges} }`,
-    'server: { host: 127.0.0.1, port: 0 }',
-    `database: { url: "sqlite:${dbFile}", synchronous: ${synchronous} }`,
-    'keys: []',
-    'providers:',
-    `  mock: { type: openai-responses, base_url: "${mockOrigin}/v1", api_key: "bench" }`,
-    `  mockchat: { type: chat-completions, base_url: "${mockOrigin}/v1", api_key: "bench" }`,
-    'models:',
-    '  bench-model: { provider: mock, model: bench-model }',
-    '',
-  ].join('\n');
-}
-
-async function startGateway(o: StartOptions, workDir: string, mockOrigin: string, dbFile: string): Promise<Service> {
-  if (!existsSync(o.paths.gatewayMain)) throw new Error(`${o.paths.gatewayMain} is missing: the gateway does not build yet (npx tsc -p tsconfig.build.json)`);
-  const configFile = join(workDir, 'junction.yaml');
-  writeFileSync(configFile, gatewayConfig(mockOrigin, dbFile, o.upstreamExchanges, o.synchronous));
-  const port = await freePort();
-  const p = probe(o, workDir, 'gateway');
-  const extraFlags = (process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
-  return spawnService({
-    name: 'gateway',
-    args: [...p.flags, ...extraFlags, o.paths.gatewayMain, '--config', configFile, '--port', String(port)],
-    port,
-    readyPath: '/v1/models',
-    logFile: join(workDir, 'gateway.log'),
-    cwd: workDir,
-    env: p.env,
-  });
-}
 
 async function startPortkey(o: StartOptions, workDir: string): Promise<Service> {
   if (!existsSync(o.paths.portkeyMain)) throw new Error(`${o.paths.portkeyMain} is missing (npm ci installs @portkey-ai/gateway)`);
@@ -116,8 +86,9 @@ export async function startTargets(o: StartOptions): Promise<Targets> {
   const dbFile = join(workDir, 'junction.db');
   const services: Service[] = [];
   const unavailable: Partial<Record<TargetName, string>> = {};
+  let postgres: PostgresTargets | undefined;
   const stop = async (): Promise<void> => {
-    await Promise.all(services.map((s) => s.stop()));
+    await Promise.all([...services.map((s) => s.stop()), postgres?.stop()]);
     if (o.keepWorkDir) o.log(`scratch directory kept: ${workDir}`);
     else rmSync(workDir, { recursive: true, force: true });
   };
@@ -163,18 +134,9 @@ export async function startTargets(o: StartOptions): Promise<Targets> {
     ];
     if (o.withGateway) {
       try {
-        const gateway = await startGateway(o, workDir, mock.origin, dbFile);
+        const gateway = await startGateway(o, workDir, mock.origin, 'gateway', `{ url: "sqlite:${dbFile}", synchronous: ${o.synchronous} }`);
         services.push(gateway);
-        list.push({
-          name: 'gateway',
-          origin: gateway.origin,
-          pid: gateway.pid,
-          eventLoopFile: join(workDir, 'gateway.event-loop.json'),
-          headers: {},
-          speaksChat: true,
-          model: (m, shape) => `${shape === 'chat' ? 'mockchat' : 'mock'}/${m}`,
-          route: () => ({ path: '/v1/responses', clientShape: 'responses' }),
-        });
+        list.push(gatewayTarget('gateway', gateway, join(workDir, 'gateway.event-loop.json')));
       } catch (error) {
         unavailable.gateway = error instanceof Error ? error.message : String(error);
         o.log(`gateway unavailable: ${unavailable.gateway}`);
@@ -200,7 +162,15 @@ export async function startTargets(o: StartOptions): Promise<Targets> {
         o.log(`portkey unavailable: ${unavailable.portkey}`);
       }
     } else unavailable.portkey = 'not requested';
-    return { workDir, dbFile, mock, list, storeFloor, unavailable, stop };
+    if (o.postgres) {
+      try {
+        postgres = await startPostgresTargets(o, workDir, mock.origin);
+      } catch (error) {
+        unavailable['gateway+pg'] = error instanceof Error ? error.message : String(error);
+        o.log(`gateway on PostgreSQL unavailable: ${unavailable['gateway+pg']}`);
+      }
+    }
+    return { workDir, dbFile, mock, list, storeFloor, ...(postgres === undefined ? {} : { postgres }), unavailable, stop };
   } catch (error) {
     await stop();
     throw error;
