@@ -1,4 +1,4 @@
-// The ResponseStore on PostgreSQL: the same statement rows as SQLite's writer, each write one transaction (a run's in call order), reads through Kysely.
+// The ResponseStore on PostgreSQL: the same statement rows as SQLite's writer, each write one transaction (a run's in call order, the saves of one event-loop turn together), reads through Kysely.
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { ResponseStore } from '../response-store.js';
@@ -16,6 +16,7 @@ import {
   storedResponseJson,
 } from '../sqlite/serialize-writes.js';
 import type { StoredWrite } from '../sqlite/write-statements.js';
+import { groupSaves } from './group-saves.js';
 import { createPostgresKeyUsage } from './postgres-key-usage.js';
 import { queueWritesByKey } from './queue-writes-by-key.js';
 import { runPostgresWrite, type WriteGuard } from './run-postgres-write.js';
@@ -47,6 +48,8 @@ export function createPostgresStore({ db, pool, onCommit }: OpenedPostgres): Res
   const commit = (write: StoredWrite | Promise<StoredWrite>, guard?: WriteGuard): Promise<boolean> =>
     track(Promise.resolve(write).then((stored) => transact([stored], guard)));
   const enqueue = queueWritesByKey((writes) => transact(writes));
+  /** A finished response's save, in one transaction with the other saves of its event-loop turn. */
+  const saveInGroup = groupSaves((writes) => transact(writes));
   /** A background run's writes, in the order they are called (createRun's first). */
   const runWrite = (id: string, write: StoredWrite | Promise<StoredWrite>): Promise<void> => track(enqueue(id, write));
   const flush = async () => {
@@ -60,7 +63,7 @@ export function createPostgresStore({ db, pool, onCommit }: OpenedPostgres): Res
     async saveResponse(record, notices) {
       const serialized = serializeResponse(record, 'whole');
       const stored = serializeNotices(notices, serialized instanceof Promise ? await serialized : serialized);
-      await commit(stored);
+      await track(saveInGroup(stored));
       return storedResponseJson(stored);
     },
     createRun: (run) => runWrite(run.response.id, serializeRunStart(run)),

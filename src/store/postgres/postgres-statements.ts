@@ -51,5 +51,5 @@ export const POSTGRES_SQL = Object.fromEntries(
   (Object.keys(WRITE_SQL) as StatementName[]).map((name) => [name, OWN_SQL[name] ?? numbered(WRITE_SQL[name])]),
 ) as Record<StatementName, string>;
 
-/** Statements that are one plain `INSERT … VALUES (…)`: consecutive rows of one of them go in one multi-row INSERT. */
-export const MULTI_ROW_INSERTS = new Set<StatementName>(['insertItem', 'insertEvent', 'insertWebhookDelivery']);
+/** Statements that are one plain `INSERT … VALUES (…)`: consecutive rows of one of them (a group of saves' responses and exchanges too) go in one multi-row INSERT. */
+export const MULTI_ROW_INSERTS = new Set<StatementName>(['insertResponse', 'insertItem', 'insertExchange', 'insertEvent', 'insertWebhookDelivery']);

@@ -79,7 +79,7 @@ async function runRows(client: pg.PoolClient, rows: StoredRow[]): Promise<void> 
       continue;
     }
     if (name === 'requeueResponse') await requeueResponse(client, params[0] as string);
-    else await client.query(POSTGRES_SQL[name], name === 'insertExchange' ? params.map(asText) : params);
+    else await client.query(POSTGRES_SQL[name], paramsOf(name, params));
     i++;
   }
 }
@@ -89,8 +89,10 @@ async function insertRows(client: pg.PoolClient, name: StatementName, rows: Stor
   const head = text.slice(0, text.indexOf('VALUES') + 'VALUES'.length);
   const width = rows[0]![1].length;
   const groups = rows.map((_, r) => `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(', ')})`);
-  await client.query(`${head} ${groups.join(', ')}`, rows.flatMap(([, params]) => params));
+  await client.query(`${head} ${groups.join(', ')}`, rows.flatMap(([, params]) => paramsOf(name, params)));
 }
+
+const paramsOf = (name: StatementName, params: unknown[]): unknown[] => (name === 'insertExchange' ? params.map(asText) : params);
 
 /** The response's stored JSON with `status` set, its key order kept (as SQLite's json_set keeps it). */
 async function requeueResponse(client: pg.PoolClient, id: string): Promise<void> {
