@@ -88,6 +88,9 @@ describe('a gateway killed with SIGKILL mid-run, then started again', () => {
     expect(rerun.map((e) => e.sequence_number)).toEqual(rerun.map((_, i) => i));
     expect((await client.responses.retrieve(silent.id)).status).toBe('completed');
     expect(upstream.received.at(-1)!.json.input).toEqual(upstream.received[before]!.json.input);
+    // Run again under the id of the request that created it.
+    expect(upstream.received.at(-1)!.headers['x-request-id']).toMatch(/^req_/);
+    expect(upstream.received.at(-1)!.headers['x-request-id']).toBe(upstream.received[before]!.headers['x-request-id']);
 
     const kept = await client.responses.retrieve(done.id);
     expect(kept).toMatchObject({ status: 'completed', output_text: done.output_text });

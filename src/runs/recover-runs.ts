@@ -29,7 +29,9 @@ export async function recoverRuns(deps: PipelineDeps, runs: RunRegistry, taken: 
     }
     if (!left.producedOutput) {
       try {
-        const plan = await planResponse(deps, left.owner, left.request, left.id);
+        // Under the request id of the request that created it: upstream gets it again, and the log lines carry it.
+        const request = left.requestId === null ? undefined : { requestId: left.requestId, logger: deps.logger.child({ request_id: left.requestId }), facts: {} };
+        const plan = await planResponse(deps, left.owner, left.request, left.id, request);
         await deps.store.restartRun(left.id);
         await runs.start(plan, 'background', { rerun: true });
         recovered.rerun++;

@@ -93,6 +93,8 @@ export interface UnfinishedRun {
   lastSequence: number;
   /** Whether a cancel was asked for while it ran (it is to end `cancelled`). */
   cancelRequested: boolean;
+  /** The X-Request-Id of the request that created it (a run again sends it upstream and logs it), or null. */
+  requestId: string | null;
 }
 
 /** A sweep for runs whose instance stopped renewing their lease. */

@@ -56,10 +56,14 @@ export function describeRunLeaseContract(name: string, openStore: () => Promise<
 
     it('takes a run stored without a lease at once, oldest first, at most `limit` at a time', async () => {
       const store = await fresh();
-      await store.createRun(newRun('resp_2', 1_700_000_200));
+      await store.createRun({ ...newRun('resp_2', 1_700_000_200), requestId: 'req_two' });
       await store.createRun(newRun('resp_1', 1_700_000_100));
       await store.createRun(newRun('resp_3', 1_700_000_300));
-      expect(ids(await store.takeOverRuns({ instance: 'b', now: 0, until: T, running: [], limit: 2 }))).toEqual(['resp_1', 'resp_2']);
+      const taken = await store.takeOverRuns({ instance: 'b', now: 0, until: T, running: [], limit: 2 });
+      expect(taken.map(({ id, requestId }) => [id, requestId])).toEqual([
+        ['resp_1', null],
+        ['resp_2', 'req_two'],
+      ]);
       expect(ids(await store.takeOverRuns({ instance: 'c', now: 0, until: T, running: [], limit: 2 }))).toEqual(['resp_3']);
     });
 

@@ -173,7 +173,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Ope
       await store.createRun(run);
       expect(await store.getResponse('alice', 'resp_bg')).toEqual(run.response);
       expect((await store.listInputItems('alice', 'resp_bg', { limit: 20, order: 'asc' }))?.items).toEqual([run.input[0]!.item]);
-      expect(await store.unfinishedRuns()).toEqual([{ id: 'resp_bg', owner: 'alice', provider: 'openai', request: run.request, response: run.response, producedOutput: false, lastSequence: -1, cancelRequested: false }]);
+      expect(await store.unfinishedRuns()).toEqual([{ id: 'resp_bg', owner: 'alice', provider: 'openai', request: run.request, response: run.response, producedOutput: false, lastSequence: -1, cancelRequested: false, requestId: null }]);
 
       const running = { ...run.response, status: 'in_progress' as const };
       await store.updateRun('resp_bg', running);

@@ -33,6 +33,7 @@ export async function unfinishedRuns(db: Kysely<Database>, leaseToken?: string):
       'runs.response_id as id',
       'runs.owner as owner',
       'responses.provider as provider',
+      'responses.request_id as request_id',
       'runs.request_json as request_json',
       'responses.response_json as response_json',
       eb
@@ -65,6 +66,7 @@ export async function unfinishedRuns(db: Kysely<Database>, leaseToken?: string):
     producedOutput: Boolean(row.produced_output),
     lastSequence: row.last_sequence ?? -1,
     cancelRequested: row.cancel_requested === 1,
+    requestId: row.request_id ?? null,
   }));
 }
 
