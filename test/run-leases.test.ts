@@ -48,6 +48,33 @@ describe('the lease of a background run', () => {
     }
   });
 
+  it('stops a run whose write finds it held by another instance, before any poll noticed: nothing more of it is stored', async () => {
+    // Polled too seldom to notice within the test: the write itself is refused.
+    const gateway = await startTestGateway(upstream.url, { background: { lease_s: 60, poll_ms: 60_000 } });
+    const db = runsTable(gateway.dir);
+    try {
+      const go = gate();
+      upstream.reply('/v1/responses', { body: '', script: [HEAD, go.promise, FIXTURE.slice(HEAD.length)] });
+      const created = (await openSse(`${gateway.url}/v1/responses`, { method: 'POST', headers: authHeaders(), body: JSON.stringify({ model: 'gpt-4o', input: 'hi', background: true }) })).json!;
+      const id = String(created.id);
+      const watched = await openSse(`${gateway.url}/v1/responses/${id}?stream=true`, { headers: authHeaders() });
+      await watched.until((item) => item.kind === 'event' && item.data.type === 'response.content_part.added');
+      const logged = () => (db.prepare('SELECT count(*) AS n FROM response_events WHERE response_id = ?').get(id) as { n: number }).n;
+      const before = logged();
+      db.prepare("UPDATE runs SET lease_owner = 'elsewhere' WHERE response_id = ?").run(id);
+      go.open();
+      const seen = await watched.rest();
+      // The rest of the run (its deltas, its end) was refused by the store: not logged, not sent, not stored.
+      expect(seen.map((e) => e.type)).not.toContain('response.output_text.delta');
+      expect(seen.map((e) => e.type)).not.toContain('response.completed');
+      expect(logged()).toBe(before);
+      expect((db.prepare('SELECT status FROM responses WHERE id = ?').get(id) as { status: string }).status).toBe('in_progress');
+    } finally {
+      db.close();
+      await gateway.close();
+    }
+  });
+
   it('lapses for a run whose end could not be stored, and the instance that ran it then applies restart recovery to it', async () => {
     const gateway = await startTestGateway(upstream.url, { background: { lease_s: 0.3, poll_ms: 20 } });
     const db = runsTable(gateway.dir);

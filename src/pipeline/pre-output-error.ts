@@ -12,3 +12,6 @@ export function preOutputError(failure: { code: string; message: string } | null
     'the upstream run failed before its first output',
   );
 }
+
+/** Upstream ended its stream before any output: as the failure the sequencer's end would be. */
+export const upstreamEndedEarly = () => preOutputError({ code: 'server_error', message: 'The upstream closed the stream before the response completed.' });

@@ -20,10 +20,11 @@ import {
   type PipelineDeps,
   type ResponsePlan,
 } from '../pipeline/run-response.js';
-import { preOutputError } from '../pipeline/pre-output-error.js';
+import { preOutputError, upstreamEndedEarly } from '../pipeline/pre-output-error.js';
+import { RunLeaseLost } from '../store/run-lease-lost.js';
 import { failureBeforeOutput, openStream, UpstreamAttempts } from './attempt-upstream.js';
 import { takeForLog, type EventLog } from './event-log.js';
-import type { RunMode, RunOptions, RunOutcome, RunSink } from './run-options.js';
+import { pushAfter, type RunMode, type RunOptions, type RunOutcome, type RunSink } from './run-options.js';
 
 export type { RunMode, RunOptions, RunOutcome, RunSink } from './run-options.js';
 
@@ -215,7 +216,7 @@ export class ResponseRun {
           if (this.stopping) throw new Error('stopped');
           if (!output) {
             // An in-band error, or an end, before any output: another attempt when routing allows one.
-            const failed = events === undefined ? endedEarly() : failureBeforeOutput(events);
+            const failed = events === undefined ? upstreamEndedEarly() : failureBeforeOutput(events);
             if (failed && (await this.tryAgain(failed, attempts, iterator))) {
               upstream = iterator = undefined;
               continue;
@@ -305,10 +306,12 @@ export class ResponseRun {
       if (this.mode === 'background') {
         this.terminalLogged = takeForLog(this.log!, emitted);
         countUsage(deps, plan, response);
-        json = await deps.store.finishRun({ ...recordOf(deps, plan, outcome), input: [] }, this.terminalLogged);
+        json = await deps.store.finishRun({ ...recordOf(deps, plan, outcome), input: [], holder: this.holder }, this.terminalLogged);
       }
       else json = await persist(deps, plan, outcome);
     } catch (err) {
+      // Another instance holds the run now: its end is that instance's to write and send; this one stops here.
+      if (err instanceof RunLeaseLost) return (this.leaseLost(err), this.settle({ response, json: JSON.stringify(response) }), []);
       // Not stored, so not acknowledged: a streaming client is told in the stream that the response failed.
       if (this.mode === 'json') throw err;
       // persist() logs its own failure; a background run's is logged here.
@@ -335,9 +338,9 @@ export class ResponseRun {
       const terminal = isTerminalEventType(events.at(-1)!.type);
       const logged = terminal ? this.terminalLogged ?? [] : takeForLog(log, events);
       // A batch that cannot be logged is not delivered (a client never sees an event the store lacks): the run fails.
-      const stored = terminal || logged.length === 0 ? true : this.deps.store.appendEvents(this.id, logged).then(() => true, (err: unknown) => this.logFailed(err));
+      const stored = terminal || logged.length === 0 ? true : this.deps.store.appendEvents(this.id, logged, this.holder).then(() => true, (err: unknown) => this.logFailed(err));
       if (events.some((event) => event.type === 'response.in_progress')) {
-        this.deps.store.updateRun(this.id, this.sequencer.peek()).catch((err: unknown) => this.storeFailed(err, 'updating'));
+        this.deps.store.updateRun(this.id, this.sequencer.peek(), this.holder).catch((err: unknown) => this.storeFailed(err, 'updating'));
       }
       const deliver = (ok: boolean) => {
         if (!ok) return;
@@ -353,7 +356,13 @@ export class ResponseRun {
     }
   }
 
+  /** The instance that holds this background run: its writes are applied only while it does. */
+  private get holder(): string | undefined {
+    return this.options.lease?.instance;
+  }
+
   private storeFailed(err: unknown, what: string): void {
+    if (err instanceof RunLeaseLost) return this.leaseLost(err);
     this.plan.logger.error({ err, response_id: this.id }, `${what} a background run failed`);
   }
 
@@ -361,6 +370,13 @@ export class ResponseRun {
     this.storeFailed(err, 'logging');
     this.stop({ kind: 'fail', failure: { code: 'server_error', message: 'The gateway could not store the response.' } });
     return false;
+  }
+
+  /** Another instance took the run over (this one could not renew its lease in time): it is left to that one, as it stands. */
+  private leaseLost(err: RunLeaseLost): void {
+    if (this.stopping?.kind !== 'abandon') this.plan.logger.error({ err, response_id: this.id }, 'another instance took this run over: it is left to that instance');
+    this.stopping = { kind: 'abandon' };
+    this.abort.abort();
   }
 
   /** Asks routing for another attempt (which may wait out a retry's delay), and closes the failed one's stream if so. */
@@ -380,14 +396,4 @@ export class ResponseRun {
   private abandonSinks(): void {
     for (const sink of this.sinks.keys()) sink.abandon();
   }
-}
-
-/** Upstream ended its stream before any output: as the failure the sequencer's end would be. */
-const endedEarly = () => preOutputError({ code: 'server_error', message: 'The upstream closed the stream before the response completed.' });
-
-/** Sends a subscriber the events of a batch after its `starting_after` (a resume can name a point the run has not reached yet). */
-function pushAfter(sink: RunSink, events: ResponsesEvent[], after: number): true | Promise<boolean> {
-  if (after < 0 || (events[0]!.sequence_number as number) > after) return sink.push(events);
-  const wanted = events.filter((event) => (event.sequence_number as number) > after);
-  return wanted.length > 0 ? sink.push(wanted) : true;
 }

@@ -1,4 +1,4 @@
-// What a run is asked to be (its mode and options), what its subscribers take events through, and how it ends.
+// What a run is asked to be (its mode and options), what its subscribers take events through (and which of a batch each gets), and how it ends.
 import type { ResponseObject, ResponsesEvent } from '../../transformers/responses-types.js';
 import type { UpstreamRun } from '../providers/provider.js';
 import type { UpstreamAbort } from '../providers/upstream-abort.js';
@@ -45,4 +45,11 @@ export interface RunOptions {
 export interface RunOutcome {
   response: ResponseObject;
   json: string;
+}
+
+/** Sends a subscriber the events of a batch after its `starting_after` (a resume can name a point the run has not reached yet). */
+export function pushAfter(sink: RunSink, events: ResponsesEvent[], after: number): true | Promise<boolean> {
+  if (after < 0 || (events[0]!.sequence_number as number) > after) return sink.push(events);
+  const wanted = events.filter((event) => (event.sequence_number as number) > after);
+  return wanted.length > 0 ? sink.push(wanted) : true;
 }

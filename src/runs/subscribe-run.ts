@@ -45,6 +45,9 @@ export async function followStoredRun(res: ServerResponse, read: StoredRunReader
   const sink = sseSink(res, { heartbeatMs, waitForSocket: true });
   sink.start();
   for (let last = after; ; ) {
+    // The status is read before the events: a run that ends between the two reads is still going on by the
+    // first, and its end (one transaction with its last events) is in the second, or in the next round's.
+    const running = await read.running();
     const events = (await read.events(last)) ?? [];
     if (events.length > 0) {
       if (!(await sink.push(events))) return;
@@ -52,7 +55,7 @@ export async function followStoredRun(res: ServerResponse, read: StoredRunReader
       last = events.at(-1)!.sequence_number as number;
       continue;
     }
-    if (!(await read.running())) return sink.end();
+    if (!running) return sink.end();
     await new Promise((resolve) => setTimeout(resolve, pollMs));
     if (res.destroyed) return;
   }

@@ -85,9 +85,8 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     ...leases,
   });
   const app = createApp(deps, runs);
-  // Before listening: no client sees a run the previous process left in progress. On SQLite (one process per
-  // file) that is every unfinished run; on PostgreSQL, those whose instance's lease has lapsed (the others are
-  // taken over when theirs lapse).
+  // Before listening, a first sweep: on SQLite (one process per file) every unfinished run a previous process
+  // left is recovered; on PostgreSQL those whose instance's lease has lapsed (the others when theirs lapse).
   const runLeases = await startRunLeases(deps, runs, leases, config.database.url.startsWith('sqlite:'));
   // Pending deliveries (of this process's ends, and those a previous one left) go out from here on.
   if (config.webhooks.length > 0) webhooks = startWebhookDelivery({ store: opened, webhooks: config.webhooks, logger });

@@ -44,6 +44,8 @@ export interface ResponseRecord {
    * that stores it (saveResponse, finishRun); null or absent: none.
    */
   conversationId?: string | null;
+  /** A background run's end (finishRun): the instance that holds the run; the end is stored only while it does. */
+  holder?: string;
 }
 
 /** A conversation as the API shows it. */
@@ -184,10 +186,15 @@ export interface ResponseStore {
   saveResponse(record: ResponseRecord, notices?: WebhookNotice[]): Promise<string>;
   /** A background run begins: its response row (queued), its input items and its request, in one transaction. */
   createRun(run: NewRun): Promise<void>;
+  // `holder` (here, on restartRun, and `record.holder` on finishRun): the instance that holds the run. The write
+  // is applied only while it does, else it rejects with RunLeaseLost (run-lease-lost.ts) and nothing of it is
+  // written: an instance that lost a run to another (or whose run has ended) writes nothing more of it.
+  // Absent: not checked.
+
   /** The run's response as it now stands (status, and everything but `output`), e.g. `queued` → `in_progress`. */
-  updateRun(id: string, response: ResponseObject): Promise<void>;
+  updateRun(id: string, response: ResponseObject, holder?: string): Promise<void>;
   /** Appends numbered events to a run's log, in order; writes of one event-loop turn share a transaction. */
-  appendEvents(id: string, events: ResponsesEvent[]): Promise<void>;
+  appendEvents(id: string, events: ResponsesEvent[], holder?: string): Promise<void>;
   /**
    * A background run ends: its final response and output items, its exchange, and its last events, in one
    * transaction; its stored request is dropped. Resolves with the response's JSON as stored.
@@ -195,7 +202,7 @@ export interface ResponseStore {
    */
   finishRun(record: ResponseRecord, events: ResponsesEvent[], notices?: WebhookNotice[]): Promise<string>;
   /** A run found unfinished at start is to run again from the start: its event log is emptied. */
-  restartRun(id: string): Promise<void>;
+  restartRun(id: string, holder?: string): Promise<void>;
   /** Deletes a response with its items, events and exchange; false when it is not the owner's. */
   deleteResponse(owner: string, id: string): Promise<boolean>;
 

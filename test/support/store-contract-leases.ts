@@ -44,6 +44,39 @@ export function describeRunLeaseContract(name: string, openStore: () => Promise<
       expect(await store.runLeaseState('a', ['resp_orphan', 'resp_live'])).toEqual({ lost: [], cancelRequested: [] });
     });
 
+    it('applies a run\'s writes only while the writer holds the run: a lost run gets nothing more, and other writes are not held up', async () => {
+      const store = await fresh();
+      const run = { ...newRun('resp_fenced'), lease: { instance: 'a', until: T + LEASE } };
+      await store.createRun(run);
+      await store.appendEvents('resp_fenced', events(0, 'response.queued'), 'a');
+      await store.updateRun('resp_fenced', { ...run.response, status: 'in_progress' }, 'a');
+      await store.takeOverRuns({ instance: 'b', now: T + LEASE, until: T + 2 * LEASE, running: [], limit: 10 });
+
+      // a, which lost it, writes nothing more of it; a save beside its write goes through.
+      const late = Promise.allSettled([
+        store.appendEvents('resp_fenced', events(1, 'response.output_item.added'), 'a'),
+        store.updateRun('resp_fenced', { ...run.response, status: 'in_progress', metadata: { late: 'yes' } }, 'a'),
+        store.restartRun('resp_fenced', 'a'),
+        store.finishRun({ ...finished('resp_fenced'), response: { ...finished('resp_fenced').response, background: true }, holder: 'a' }, events(2, 'response.completed')),
+        store.saveResponse(finished('resp_beside')),
+      ]);
+      const outcomes = await late;
+      expect(outcomes.slice(0, 4).map((o) => (o.status === 'rejected' ? (o.reason as Error).name : o.status))).toEqual(['RunLeaseLost', 'RunLeaseLost', 'RunLeaseLost', 'RunLeaseLost']);
+      expect(outcomes[4]!.status).toBe('fulfilled');
+      expect(await store.getResponse('alice', 'resp_beside')).toBeDefined();
+      expect((await store.readEvents('alice', 'resp_fenced', -1))?.map((e) => e.type)).toEqual(['response.queued']);
+      const kept = await store.getResponse('alice', 'resp_fenced');
+      expect(kept).toMatchObject({ status: 'in_progress' });
+      expect(kept).not.toHaveProperty('metadata.late');
+
+      // b, which holds it, writes as usual; once it has ended, no holder writes to it any more.
+      await store.restartRun('resp_fenced', 'b');
+      await store.finishRun({ ...finished('resp_fenced'), response: { ...finished('resp_fenced').response, background: true }, input: [], holder: 'b' }, events(0, 'response.completed'));
+      expect(await store.getResponse('alice', 'resp_fenced')).toMatchObject({ status: 'completed' });
+      await expect(store.restartRun('resp_fenced', 'b')).rejects.toThrow(/no longer holds run resp_fenced/);
+      expect(await store.getResponse('alice', 'resp_fenced')).toMatchObject({ status: 'completed' });
+    });
+
     it('renews only the leases the instance holds', async () => {
       const store = await fresh();
       await store.createRun({ ...newRun('resp_a'), lease: { instance: 'a', until: T + LEASE } });

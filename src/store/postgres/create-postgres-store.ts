@@ -67,14 +67,14 @@ export function createPostgresStore({ db, pool, onCommit }: OpenedPostgres): Res
       return storedResponseJson(stored);
     },
     createRun: (run) => runWrite(run.response.id, serializeRunStart(run)),
-    updateRun: (id, response) => runWrite(id, serializeRunUpdate(id, response)),
-    appendEvents: async (id, events) => (events.length > 0 ? runWrite(id, serializeEvents(id, events)) : undefined),
+    updateRun: (id, response, holder) => runWrite(id, serializeRunUpdate(id, response, holder)),
+    appendEvents: async (id, events, holder) => (events.length > 0 ? runWrite(id, serializeEvents(id, events, undefined, holder)) : undefined),
     async finishRun(record, events, notices) {
       const stored = serializeRunFinish(record, events, notices);
       await runWrite(record.response.id, stored);
       return storedResponseJson(stored);
     },
-    restartRun: (id) => runWrite(id, serializeRunRestart(id)),
+    restartRun: (id, holder) => runWrite(id, serializeRunRestart(id, holder)),
     // The rows retention deletes a response with, behind the owner's check, in one transaction.
     deleteResponse: (owner, id) =>
       commit(serializeExpiry([id], []), async (client) => {

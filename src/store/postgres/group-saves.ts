@@ -46,7 +46,8 @@ export function groupSaves(commit: CommitWrites): (write: StoredWrite) => Promis
       for (const q of queued) q.resolve();
     } catch (error) {
       if (queued.length === 1) return queued[0]!.reject(error);
-      await Promise.all(queued.map((q) => commitGroup([q])));
+      // One at a time, in the order they were made: appends to one conversation keep their order.
+      for (const q of queued) await commitGroup([q]);
     }
   };
 

@@ -31,6 +31,8 @@ const OWN_SQL: Partial<Record<StatementName, string>> = {
        FROM conversations c JOIN items i ON i.response_id = $2::text AND i.owner = c.owner
       WHERE c.id = $3::text
       ORDER BY i.direction, i.position`,
+  // The run's row stays locked until the write commits: a takeover (which skips locked rows) cannot come between.
+  checkRunLease: 'SELECT 1 FROM runs WHERE response_id = $1 AND lease_owner = $2 FOR UPDATE',
   // As SQLite's, skipping runs another instance's claim has locked: two instances never take the same run.
   leaseRuns: `UPDATE runs SET lease_owner = $1, lease_token = $2, lease_until = $3 WHERE response_id IN (
        SELECT response_id FROM runs WHERE (lease_until IS NULL OR lease_until <= $4) AND response_id NOT IN (SELECT jsonb_array_elements_text($5::jsonb))

@@ -1,5 +1,6 @@
 // Runs the store's writes (the statement rows SQLite's writer runs too) in one PostgreSQL transaction, again whole when PostgreSQL breaks a deadlock.
 import type pg from 'pg';
+import { RunLeaseLost } from '../run-lease-lost.js';
 import type { StatementName, StoredRow, StoredWrite } from '../sqlite/write-statements.js';
 import { MULTI_ROW_INSERTS, POSTGRES_SQL } from './postgres-statements.js';
 
@@ -78,7 +79,9 @@ async function runRows(client: pg.PoolClient, rows: StoredRow[]): Promise<void> 
       i = end;
       continue;
     }
-    if (name === 'requeueResponse') await requeueResponse(client, params[0] as string);
+    if (name === 'checkRunLease') {
+      if ((await client.query(POSTGRES_SQL.checkRunLease, params)).rowCount === 0) throw new RunLeaseLost(params[0] as string);
+    } else if (name === 'requeueResponse') await requeueResponse(client, params[0] as string);
     else await client.query(POSTGRES_SQL[name], paramsOf(name, params));
     i++;
   }

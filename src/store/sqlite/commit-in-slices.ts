@@ -1,6 +1,6 @@
 // Commits one large record (a Codex history of 45 MB) on a connection of its own, a slice of its rows per turn of the event loop, so that writing it never holds the loop for long.
 import SQLite from 'better-sqlite3';
-import { prepareStatements, type PreparedStatements, type StoredWrite } from './write-statements.js';
+import { prepareStatements, writeRow, type PreparedStatements, type StoredWrite } from './write-statements.js';
 
 export interface SlicedCommitter {
   /** 'locked': another connection holds the write lock, nothing was written; throws when a row cannot be written (all rolled back). */
@@ -48,7 +48,7 @@ export function slicedCommitter(path: string, sliceChars: number): SlicedCommitt
             chars = 0;
             await nextTurn();
           }
-          statements[statement].run(params);
+          writeRow(statements, [statement, params, rowChars]);
           chars += rowChars;
         }
         db.exec('COMMIT');

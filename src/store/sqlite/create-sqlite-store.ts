@@ -52,15 +52,15 @@ export function createSqliteStore({ db, writer, close }: OpenedDatabase): Respon
       }
       return written;
     },
-    updateRun: (id, response) => inOrder(id, () => writer.write(serializeRunUpdate(id, response))),
-    appendEvents: (id, events) => inOrder(id, async () => (events.length > 0 ? writer.write(serializeEvents(id, events)) : undefined)),
+    updateRun: (id, response, holder) => inOrder(id, () => writer.write(serializeRunUpdate(id, response, holder))),
+    appendEvents: (id, events, holder) => inOrder(id, async () => (events.length > 0 ? writer.write(serializeEvents(id, events, undefined, holder)) : undefined)),
     finishRun: (record, events, notices) =>
       inOrder(record.response.id, async () => {
         const stored = serializeRunFinish(record, events, notices);
         await writer.write(stored);
         return storedResponseJson(stored);
       }),
-    restartRun: (id) => inOrder(id, () => writer.write(serializeRunRestart(id))),
+    restartRun: (id, holder) => inOrder(id, () => writer.write(serializeRunRestart(id, holder))),
     // Outside the writer (a rare write): another process's write lock is waited for off the event loop, and
     // past the wait the caller gets a 503 `store_busy` it may retry.
     deleteResponse: (owner, id) => retryWhileLocked(() => deleteResponse(db, owner, id)),

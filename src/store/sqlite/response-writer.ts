@@ -4,7 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { slicedCommitter } from './commit-in-slices.js';
 import { isLocked, LOCKED_PAUSE_MAX_MS } from './retry-while-locked.js';
 import { SLICE_CHARS } from './serialize-writes.js';
-import { prepareStatements, type StoredWrite } from './write-statements.js';
+import { prepareStatements, writeRow, type StoredWrite } from './write-statements.js';
 
 export interface ResponseWriter {
   /** Resolves once the write is committed and on disk: callers acknowledge the client only after that. */
@@ -67,7 +67,7 @@ const SLICED_RECORD_CHARS = 4 * COMMIT_CHARS;
 export function createResponseWriter(sqlite: BetterSqlite3.Database, { syncFile, lockWaitMs = 30_000, onLockWait, onCommit }: WriterOptions): ResponseWriter {
   const statements = prepareStatements(sqlite);
   const commitGroup = sqlite.transaction((group: Pending[]) => {
-    for (const { record } of group) for (const [statement, params] of record.rows) statements[statement].run(params);
+    for (const { record } of group) for (const row of record.rows) writeRow(statements, row);
   });
 
   // A busy timeout would make a commit that finds the lock taken sleep inside SQLite, on the event loop: the

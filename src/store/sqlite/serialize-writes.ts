@@ -1,7 +1,7 @@
 // Turns the store's writes into the writer's statement rows, serialising each record once (a long history a slice at a time).
 import { UPSTREAM_DATA, type ResponseObject, type ResponsesEvent } from '../../../transformers/responses-types.js';
 import type { NewRun, ResponseRecord, WebhookDelivery, WebhookNotice, WebhookOutcome } from '../response-store.js';
-import type { StoredRow, StoredWrite } from './write-statements.js';
+import { leaseCheck, type StoredRow, type StoredWrite } from './write-statements.js';
 
 /** A response's write, with the JSON it is sent to its client from (`storedResponseJson`). */
 export interface StoredRecord extends StoredWrite {
@@ -49,14 +49,15 @@ export function serializeRunStart(run: NewRun): StoredWrite | Promise<StoredWrit
 }
 
 /** A run's response as it now stands (its output is stored at the end, as items). */
-export function serializeRunUpdate(id: string, response: ResponseObject): StoredWrite {
+export function serializeRunUpdate(id: string, response: ResponseObject, holder?: string): StoredWrite {
   const { output: _output, ...rest } = response;
   const json = JSON.stringify(rest);
-  return { rows: [['updateResponse', [response.status, json, id], json.length]], size: json.length };
+  return { rows: [...leaseCheck(id, holder), ['updateResponse', [response.status, json, id], json.length]], size: json.length };
 }
 
 /** Rows of a run's numbered events, appended to its log. */
-export function serializeEvents(id: string, events: ResponsesEvent[], write: StoredWrite = { rows: [], size: 0 }): StoredWrite {
+export function serializeEvents(id: string, events: ResponsesEvent[], write: StoredWrite = { rows: [], size: 0 }, holder?: string): StoredWrite {
+  write.rows.push(...leaseCheck(id, holder));
   for (const event of events) {
     if (typeof event.sequence_number !== 'number') throw new Error(`a logged event needs its sequence_number (${event.type} of ${id} has none)`);
     // The run serialised it already when it counted it against its log's cap (eventJson); a store never writes into its arguments.
@@ -70,15 +71,18 @@ export function serializeEvents(id: string, events: ResponsesEvent[], write: Sto
 /** A run's end: its final row and output items, its exchange, its last events; its request is dropped. */
 export function serializeRunFinish(record: ResponseRecord, events: ResponsesEvent[], notices?: WebhookNotice[]): StoredRecord {
   const stored = settle(serializeSteps(record, 'finish'));
+  // Checked first: a run another instance holds now (or that has ended) gets nothing of this end.
+  stored.rows.unshift(...leaseCheck(record.response.id, record.holder));
   serializeEvents(record.response.id, events, stored);
   stored.rows.push(['deleteRun', [record.response.id], 0]);
   return serializeNotices(notices, stored);
 }
 
 /** A run to go again from the start: its event log emptied, its status back to queued. */
-export function serializeRunRestart(id: string): StoredWrite {
+export function serializeRunRestart(id: string, holder?: string): StoredWrite {
   return {
     rows: [
+      ...leaseCheck(id, holder),
       ['deleteEvents', [id], 0],
       ['requeueResponse', [id], 0],
     ],

@@ -1,5 +1,6 @@
 // The writer's statements, as SQL text both of its connections prepare, and a write as the rows it runs them with.
 import type BetterSqlite3 from 'better-sqlite3';
+import { RunLeaseLost } from '../run-lease-lost.js';
 
 /** Positional parameters, in the order of each statement's `?`s. */
 export const WRITE_SQL = {
@@ -10,6 +11,8 @@ export const WRITE_SQL = {
   // same UTF-8 bytes, so it is never joined and re-encoded in JavaScript. Text stays text.
   insertExchange: `INSERT INTO upstream_exchanges (response_id, owner, provider, url, status, request_body, response_body, warnings_json, created_at)
      VALUES (?, ?, ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT), ?, ?)`,
+  // A run's write goes through only while its instance holds the run (the first row of the write; writeRow).
+  checkRunLease: 'SELECT 1 FROM runs WHERE response_id = ? AND lease_owner = ?',
   insertRun: 'INSERT INTO runs (response_id, owner, request_json, created_at, lease_owner, lease_until) VALUES (?, ?, ?, ?, ?, ?)',
   // Takes over runs whose lease lapsed, oldest first, but those the taker runs (a JSON array of ids): the caller
   // then reads back the runs with its token. Parameters: instance, token, until, now, ids, limit.
@@ -95,4 +98,18 @@ export function prepareStatements(db: BetterSqlite3.Database): PreparedStatement
   const prepared = {} as PreparedStatements;
   for (const name of Object.keys(WRITE_SQL) as StatementName[]) prepared[name] = db.prepare(WRITE_SQL[name]);
   return prepared;
+}
+
+/** Runs one row of a write in the open transaction; a run's lease check that finds the run held by another throws (the transaction rolls back). */
+export function writeRow(statements: PreparedStatements, [statement, params]: StoredRow): void {
+  if (statement !== 'checkRunLease') {
+    statements[statement].run(params);
+    return;
+  }
+  if (statements.checkRunLease.get(params) === undefined) throw new RunLeaseLost(params[0] as string);
+}
+
+/** The row that makes a run's write conditional on `holder` holding the run (none when no holder is named). */
+export function leaseCheck(id: string, holder: string | undefined): StoredRow[] {
+  return holder === undefined ? [] : [['checkRunLease', [id, holder], 0]];
 }
