@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../src/store/open-store.js';
 import { fixturePath, gate, startMockUpstream, type MockUpstream } from './support/mock-upstream.js';
+import { newRun } from './support/store-contract.js';
 import { openSse } from './support/sse-stream.js';
 import { authHeaders, startTestGateway } from './support/test-gateway.js';
 
@@ -102,6 +104,33 @@ describe('the lease of a background run', () => {
       db.close();
       await gateway.close();
     }
+  });
+
+  it('leaves runs it was taking over when shutdown began to the next instance, none ended failed for it', async () => {
+    // An upstream of its own that answers nothing: a run that starts again is still going at shutdown (and is left as it stands).
+    const quiet = await startMockUpstream();
+    const silent = gate();
+    quiet.reply('/v1/responses', ...Array.from({ length: 120 }, () => ({ body: '', script: [silent.promise] })));
+    const gateway = await startTestGateway(quiet.url, { background: { lease_s: 0.3, poll_ms: 10, max_concurrent: 1 } });
+    // Runs a dead instance left without output: each would run again.
+    const other = await openStore({ url: `sqlite:${join(gateway.dir, 'junction.db')}`, synchronous: 'full' });
+    for (let i = 0; i < 120; i++) {
+      await other.createRun({ ...newRun(`resp_${String(i).padStart(4, '0')}`, 1_700_000_000 + i), request: { model: 'gpt-4o', input: 'hi', background: true }, lease: { instance: 'dead', until: 1 } });
+    }
+    await other.close();
+    const db = runsTable(gateway.dir);
+    const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+    // Shutdown begins as soon as the sweep has taken the first ones.
+    while (count("SELECT count(*) AS n FROM runs WHERE lease_owner <> 'dead'") === 0) await new Promise((resolve) => setImmediate(resolve));
+    await gateway.close();
+    expect(count("SELECT count(*) AS n FROM responses WHERE status = 'failed'")).toBe(0);
+    expect(count("SELECT count(*) AS n FROM response_events WHERE type = 'response.failed'")).toBe(0);
+    // Every run is still there to be taken: none is held past this instance's end.
+    expect(count('SELECT count(*) AS n FROM runs')).toBe(120);
+    expect(count("SELECT count(*) AS n FROM runs WHERE lease_owner <> 'dead' AND lease_until > 1")).toBe(0);
+    db.close();
+    silent.open();
+    await quiet.close();
   });
 
   it('ends at shutdown for the runs left, so another instance takes them over at once', async () => {
