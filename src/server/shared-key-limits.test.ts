@@ -1,4 +1,5 @@
 // The shared key limits over a real PostgreSQL store, on an injected clock: the weighted minute, its Retry-After, tokens across instances, and failing open.
+import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, dropTestDatabases } from '../../test/support/test-database.js';
 import type { GatewayError } from '../errors/gateway-error.js';
@@ -88,6 +89,23 @@ describe('shared key limits', () => {
     now = Date.UTC(2026, 11, 2, 0, 0, 0);
     await b.admit('frugal');
     expect(failures).toEqual([]);
+  });
+
+  it('lets a request through when the counters do not answer in time (a row locked elsewhere), and says so', async () => {
+    const limits = openKeyLimits(KEYS, stores[0]!, { now: () => now, onError: (failure) => failures.push(failure), admitTimeoutMs: 200 })!;
+    await limits.admit('busy');
+    // Another session holds the key's minute row: the next admit's upsert waits on it.
+    const session = new pg.Client({ connectionString: url });
+    await session.connect();
+    try {
+      await session.query('BEGIN');
+      await session.query("SELECT count FROM key_usage WHERE key = 'busy' FOR UPDATE");
+      await limits.admit('busy');
+      expect(failures).toEqual(['admit']);
+    } finally {
+      await session.query('ROLLBACK');
+      await session.end();
+    }
   });
 
   it('lets requests through when the counters cannot be reached, and says so', async () => {

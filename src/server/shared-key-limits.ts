@@ -10,7 +10,12 @@ export interface SharedKeyLimitsOptions {
   now?: () => number;
   /** Told of each failure to reach the counters (to log and count it); the request goes on regardless. */
   onError?: (failure: KeyUsageFailure, error: unknown, key?: string) => void;
+  /** How long an admit waits for the counters (a pool with no free connection, a locked row) before it fails open; ms. */
+  admitTimeoutMs?: number;
 }
+
+/** An admit the counters do not answer within this is let through (and told to onError), as a failure is. */
+export const ADMIT_TIMEOUT_MS = 2_000;
 
 /**
  * Requests per minute are estimated from two fixed minutes: this one's count plus the previous one's, weighted by
@@ -27,7 +32,11 @@ export interface SharedKeyLimitsOptions {
  * a short outage of the counters into an outage of the gateway (the request's own store writes fail anyway
  * if the database is really gone).
  */
-export function countShared(ceilings: Map<string, KeyCeilings>, counters: KeyUsageCounters, { now = Date.now, onError = () => undefined }: SharedKeyLimitsOptions = {}): KeyLimits {
+export function countShared(
+  ceilings: Map<string, KeyCeilings>,
+  counters: KeyUsageCounters,
+  { now = Date.now, onError = () => undefined, admitTimeoutMs = ADMIT_TIMEOUT_MS }: SharedKeyLimitsOptions = {},
+): KeyLimits {
   /** The minute old windows were last deleted in: once a minute per instance, off the request path. */
   let forgotten = -1;
   /** Each key's spends this instance has not seen committed: its next admit waits for them (below). */
@@ -48,7 +57,8 @@ export function countShared(ceilings: Map<string, KeyCeilings>, counters: KeyUsa
       const check = { key, day, tokensPerDay: ceiling.tokensPerDay, minute, requestsPerMinute: ceiling.requestsPerMinute, previousWeight: (MINUTE_MS - elapsed) / MINUTE_MS };
       // A key's tokens spent through this instance count for its next request through it, whichever commits first.
       const spent = spending.get(key);
-      return (spent ? spent.then(() => counters.admit(check)) : counters.admit(check)).then(
+      const answered = spent ? spent.then(() => counters.admit(check)) : counters.admit(check);
+      return within(answered, admitTimeoutMs, () => new Error(`the shared key counters did not answer within ${admitTimeoutMs} ms`)).then(
         (answer) => {
           if (!answer.admitted) throw refusal(key, ceiling, answer, at);
         },
@@ -85,4 +95,15 @@ export function weightedMinuteWait(previous: number, current: number, limit: num
     return Math.max(past, (MINUTE_MS * (previous - limit + current)) / previous - elapsedMs + past);
   }
   return MINUTE_MS - elapsedMs + (MINUTE_MS * (current - limit)) / current + past;
+}
+
+/** The promise, or a rejection with `timedOut()` once `ms` have passed (the promise itself goes on, unawaited). */
+function within<T>(promise: Promise<T>, ms: number, timedOut: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timedOut()), ms);
+    timer.unref();
+  });
+  promise.catch(() => undefined);
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
