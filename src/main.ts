@@ -29,7 +29,7 @@ async function main(args: string[]): Promise<void> {
   }
   const logger = createLogger(config);
   const gateway = await startGateway(config, logger);
-  logger.info({ url: gateway.url, config: file, database: config.database.url }, `junction listening on ${gateway.url}`);
+  logger.info({ url: gateway.url, config: file, database: config.database.url, instance: gateway.instance }, `junction listening on ${gateway.url}`);
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -25,6 +25,8 @@ import { openKeyLimits } from './open-key-limits.js';
 export interface RunningGateway {
   url: string;
   port: number;
+  /** This process's name in the store's run leases (`runs.lease_owner`): host, pid and a random suffix. */
+  instance: string;
   close(): Promise<void>;
 }
 
@@ -130,6 +132,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
 
   return {
     url: `http://${host}:${port}`,
+    instance: leases.instance,
     port,
     async close() {
       // No new connections; open streams get the grace, then end `failed`; background runs are left to restart recovery.

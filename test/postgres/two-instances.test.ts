@@ -147,8 +147,11 @@ describe('two gateway instances on one PostgreSQL', () => {
     upstream.reply('/v1/responses', { body: '', script: [FIXTURE] });
     a.child.kill('SIGKILL');
     expect(await a.exited).toBe('SIGKILL');
-    // B's sweep finds both once A's lease lapses.
+    // B's sweep finds both once A's lease lapses: B holds them now (the name its start line gave).
     await b.logged('restart recovery');
+    const instanceOf = (gateway: ChildGateway) => /"instance":"([^"]+)"/.exec(gateway.output())![1]!;
+    expect(instanceOf(a)).toMatch(/^.+:\d+:[0-9a-f]{8}$/);
+    expect(instanceOf(a)).not.toBe(instanceOf(b));
 
     // The stream B was following gets the end B wrote for the run A left.
     const last = seen.kind === 'event' ? (seen.data.sequence_number as number) : NaN;
