@@ -131,6 +131,34 @@ function spread(values: number[]): string {
 
 const signed = (v: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(1)}`;
 
+/** Every build once to warm up, then `rounds` rounds of each in turn; one sample per build and round. */
+async function runRounds(gateways: Service[], o: Options): Promise<Sample[][]> {
+  for (const g of gateways) await measure(g, o, o.warmup);
+  const samples = gateways.map((): Sample[] => []);
+  for (let round = 0; round < o.rounds; round += 1) {
+    // Rotate the order each round, so that no build always runs right after another's load.
+    for (let k = 0; k < gateways.length; k += 1) {
+      const i = (k + round) % gateways.length;
+      const gateway = gateways[i] as Service;
+      const sample = await measure(gateway, o, o.requests);
+      samples[i]?.push(sample);
+      process.stdout.write(`round ${round + 1} ${gateway.name}: ${sample.cpu.toFixed(0)} µs CPU (${sample.user.toFixed(0)} user) per request, ${sample.throughput.toFixed(0)} req/s\n`);
+    }
+  }
+  return samples;
+}
+
+function report(gateways: Service[], samples: Sample[][], o: Options): void {
+  process.stdout.write(`\n${o.requests} requests × ${o.rounds} rounds at ${o.concurrency} concurrent; gateway CPU per request, median [min…max]:\n`);
+  const first = samples[0] ?? [];
+  for (const [i, g] of gateways.entries()) {
+    const mine = samples[i] ?? [];
+    // Against the first build round by round: a difference taken within one round cancels the host's slower drifts.
+    const versus = i === 0 ? '' : `, ${signed(median(mine.map((s, r) => s.cpu - (first[r]?.cpu ?? Number.NaN))))} µs against the first (median of rounds)`;
+    process.stdout.write(`${g.name}: ${spread(mine.map((s) => s.cpu))} µs, user ${spread(mine.map((s) => s.user))} µs, ${median(mine.map((s) => s.throughput)).toFixed(0)} req/s${versus}\n`);
+  }
+}
+
 async function main(): Promise<void> {
   const o = readOptions(process.argv.slice(2));
   const paths = repoPaths();
@@ -146,26 +174,7 @@ async function main(): Promise<void> {
       gateways.push(gateway);
       services.push(gateway); // stopped in `finally` even if a later one fails to start
     }
-    for (const g of gateways) await measure(g, o, o.warmup);
-    const samples = gateways.map((): Sample[] => []);
-    for (let round = 0; round < o.rounds; round += 1) {
-      // Rotate the order each round, so that no build always runs right after another's load.
-      for (let k = 0; k < gateways.length; k += 1) {
-        const i = (k + round) % gateways.length;
-        const gateway = gateways[i] as Service;
-        const sample = await measure(gateway, o, o.requests);
-        samples[i]?.push(sample);
-        process.stdout.write(`round ${round + 1} ${gateway.name}: ${sample.cpu.toFixed(0)} µs CPU (${sample.user.toFixed(0)} user) per request, ${sample.throughput.toFixed(0)} req/s\n`);
-      }
-    }
-    process.stdout.write(`\n${o.requests} requests × ${o.rounds} rounds at ${o.concurrency} concurrent; gateway CPU per request, median [min…max]:\n`);
-    for (const [i, g] of gateways.entries()) {
-      const mine = samples[i] ?? [];
-      // Against the first build round by round: a difference taken within one round cancels the host's slower drifts.
-      const first = samples[0] ?? [];
-      const versus = i === 0 ? '' : `, ${signed(median(mine.map((s, r) => s.cpu - (first[r]?.cpu ?? Number.NaN))))} µs against the first (median of rounds)`;
-      process.stdout.write(`${g.name}: ${spread(mine.map((s) => s.cpu))} µs, user ${spread(mine.map((s) => s.user))} µs, ${median(mine.map((s) => s.throughput)).toFixed(0)} req/s${versus}\n`);
-    }
+    report(gateways, await runRounds(gateways, o), o);
   } finally {
     await closePools();
     await Promise.all(services.map((s) => s.stop()));
