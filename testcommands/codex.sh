@@ -6,6 +6,7 @@
 #   CODEX_VERSION=0.171.0   the @openai/codex version to install       CODEX_CACHE=~/.cache/junction   where it is kept
 #   CODEX_MODEL=gpt-5.5     the model Codex asks for (one it knows sends freeform apply_patch and tool_search)
 #   CODEX_BIN=/path/codex   use an installed codex instead              KEEP=1   keep the temp dir (logs, bodies) for a look
+#   JUNCTION_DATABASE_URL=postgres://…   the gateway's store (default: a SQLite file in the temp dir)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 VERSION="${CODEX_VERSION:-0.171.0}"
@@ -95,7 +96,7 @@ echo "== gateway (Chat provider -> mock)"
 KEY="sk-junction-codex-test"
 cat > "$WORK/junction.yaml" <<EOF
 server: { host: 127.0.0.1, port: 0 }
-database: { url: "sqlite:$WORK/junction.db" }
+database: { url: "${JUNCTION_DATABASE_URL:-sqlite:$WORK/junction.db}" }
 keys: [{ name: codex, key: "$KEY" }]
 providers:
   mock: { type: chat-completions, base_url: "$MOCK_URL", api_key: none }
