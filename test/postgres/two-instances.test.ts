@@ -69,7 +69,7 @@ async function upstreamReceived(count: number): Promise<void> {
 }
 
 describe('two gateway instances on one PostgreSQL', () => {
-  it('serve any request from either: retrieve, list, chain and delete across, one conversation appended from both in order', async () => {
+  it('serve any request from either: retrieve, list, chain, reference an item and delete across, one conversation appended from both in order', async () => {
     const [a, b] = await twoInstances();
     upstream.reply('/v1/responses', { body: '', script: [FIXTURE] }, { body: '', script: [FIXTURE] });
     const first = await clientOf(a).responses.create({ model: 'gpt-4o', input: 'Made on A' });
@@ -82,6 +82,14 @@ describe('two gateway instances on one PostgreSQL', () => {
     expect(JSON.stringify(sent)).toContain('Made on A');
     expect(JSON.stringify(sent)).toContain(first.output_text);
     expect(await clientOf(a).responses.retrieve(second.id)).toMatchObject({ previous_response_id: first.id });
+
+    // An item A stored, referenced by id on B: B sends the item itself upstream.
+    upstream.reply('/v1/responses', { body: '', script: [FIXTURE] });
+    const answerId = first.output.find((item) => item.type === 'message')!.id;
+    await clientOf(b).responses.create({ model: 'gpt-4o', input: [{ type: 'item_reference', id: answerId }, { role: 'user', content: 'And again?' }] });
+    const referenced = upstream.received.at(-1)!.json.input as { id?: string; type?: string }[];
+    expect(referenced[0]).toMatchObject({ id: answerId, type: 'message' });
+    expect(JSON.stringify(referenced[0])).toContain(first.output_text);
 
     await clientOf(b).responses.delete(first.id);
     await expect(clientOf(a).responses.retrieve(first.id)).rejects.toMatchObject({ status: 404 });
