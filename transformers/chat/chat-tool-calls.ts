@@ -21,13 +21,27 @@ export const TOOL_SEARCH_NAME = 'tool_search';
 /** The one string argument a custom tool's stand-in function takes. */
 export const CUSTOM_INPUT_ARGUMENT = 'input';
 
+/** The longest function name OpenAI-compatible Chat servers take (`^[a-zA-Z0-9_-]{1,64}$`). */
+export const CHAT_NAME_MAX = 64;
+
 /**
  * Chat has no namespaces: a namespaced tool is a function named `<namespace>__<name>` (names match
  * `^[a-zA-Z0-9_-]{1,64}$` on OpenAI-compatible servers, so no dot). Used for the tools and for earlier
- * calls in the input alike, so that both agree.
+ * calls in the input alike, so that both agree. A flattened name past 64 characters (an MCP server's long
+ * namespace) would be refused upstream: it is cut to 55 and ends in `_` and 8 hex digits of a hash of the
+ * whole, the same every time; the model's call is mapped back by that name (toolCalls) like any other.
  */
 export function chatToolName(name: string, namespace: string | null | undefined): string {
-  return namespace ? `${namespace}__${name}` : name;
+  if (!namespace) return name;
+  const flat = `${namespace}__${name}`;
+  return flat.length <= CHAT_NAME_MAX ? flat : `${flat.slice(0, CHAT_NAME_MAX - 9)}_${fnv1a(flat)}`;
+}
+
+/** FNV-1a, 32 bits, as 8 hex digits: enough to tell apart the few long names of one request. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
 }
 
 /** A custom tool call's `input` → the arguments of its stand-in function. */

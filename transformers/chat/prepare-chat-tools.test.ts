@@ -102,6 +102,32 @@ describe('toChatRequest: tools and tool_choice', () => {
     ]);
   });
 
+  it('synthetic: a flattened name past 64 characters is cut, with a hash of the whole, and still mapped back', () => {
+    const namespace = 'mcp__a_very_long_model_context_protocol_server_name';
+    const { body, warnings, toolCalls } = convert({
+      input: 'Q',
+      tools: [
+        {
+          type: 'namespace',
+          name: namespace,
+          description: 'A server.',
+          tools: [
+            { type: 'function', name: 'search_the_issue_tracker', parameters: { type: 'object', properties: {} }, strict: false },
+            { type: 'function', name: 'search_the_issue_tracker_again', parameters: { type: 'object', properties: {} }, strict: false },
+          ],
+        },
+      ],
+    });
+    const names = (body.tools as { function: { name: string } }[]).map((tool) => tool.function.name);
+    for (const name of names) expect(name).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
+    expect(names[0]).toBe(`${`${namespace}__search_the_issue_tracker`.slice(0, 55)}_${names[0]!.slice(-8)}`);
+    expect(names[0]).toMatch(/_[0-9a-f]{8}$/);
+    expect(new Set(names).size).toBe(2);
+    expect(warnings).toEqual([]);
+    expect(toolCalls.get(names[0]!)).toEqual({ name: 'search_the_issue_tracker', namespace, kind: 'function' });
+    expect(toolCalls.get(names[1]!)).toEqual({ name: 'search_the_issue_tracker_again', namespace, kind: 'function' });
+  });
+
   it('a custom tool is a function of one string, `input`; a grammar it declares is in the description', () => {
     const { body, toolCalls } = convert({
       input: 'Q',
