@@ -1,5 +1,4 @@
 // `junction backup FILE` against a gateway that keeps taking writes, and the documented restore: the copy serves every response acknowledged before the backup began.
-import { spawn } from 'node:child_process';
 import { copyFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -36,14 +35,7 @@ async function createResponse(): Promise<JsonObject> {
   return result.json!;
 }
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [cli.main, ...args], { cwd: dir, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((done) => child.once('close', (code) => done({ code, stdout, stderr })));
-}
+const runCli = (args: string[]) => cli.run(args, dir);
 
 describe('junction backup FILE while the gateway serves, then restore', () => {
   const before: JsonObject[] = [];

@@ -1,5 +1,4 @@
 // `junction migrate-store` as an operator runs it (the built CLI, a child process), then a gateway on the PostgreSQL store serves what the SQLite store held.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,14 +27,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [cli.main, ...args], { cwd: dir, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((done) => child.once('close', (code) => done({ code, stdout, stderr })));
-}
+const runCli = (args: string[]) => cli.run(args, dir);
 
 it('copies the store named by the config into PostgreSQL, refuses to copy twice, and a gateway on PostgreSQL then serves the copied responses', async () => {
   const sqliteUrl = `sqlite:${join(dir, 'junction.db')}`;

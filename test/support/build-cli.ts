@@ -1,5 +1,6 @@
 // Test support: a runnable copy of the gateway's CLI, transpiled file by file (no type check, so it is quick and
 // does not depend on the rest of the tree type-checking), in a temp dir that reaches the repo's node_modules.
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -13,7 +14,24 @@ export interface BuiltCli {
   /** The entry to run with `node`. */
   main: string;
   dir: string;
+  /** Runs one command to its end in `cwd` (a one-shot subcommand: backup, migrate-store), with only PATH in its environment. */
+  run(args: string[], cwd: string): Promise<CliResult>;
   remove(): void;
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCommand(main: string, args: string[], cwd: string): Promise<CliResult> {
+  const child = spawn(process.execPath, [main, ...args], { cwd, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((done) => child.once('close', (code) => done({ code, stdout, stderr })));
 }
 
 function sourceFiles(dir: string): string[] {
@@ -37,5 +55,6 @@ export function buildCli(): BuiltCli {
   }
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
   symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  return { main: join(dir, 'src', 'main.js'), dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const main = join(dir, 'src', 'main.js');
+  return { main, dir, run: (args, cwd) => runCommand(main, args, cwd), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
